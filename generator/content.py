@@ -1,0 +1,286 @@
+"""Load the archive's sources: reports and pages (Markdown with front matter) and links."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .dates import DateError, PartialDate, parse_date
+from .errors import Problem, error
+from .fields import FieldReader, as_mapping
+from .textfile import read_source_text
+from .yamlnodes import Mapping, Seq, parse_yaml
+
+REPORTS_DIR = Path("content/reports")
+PAGES_DIR = Path("content/pages")
+LINKS_FILE = Path("content/links.yaml")
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Tags and regions name directories of the output, so they must be safe path segments.
+_UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f\x7f?#%]|^\.+$|^\s|\s$")
+_WEB_URL = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
+
+REPORT_FIELDS = ("title", "date", "slug", "place", "region", "tags", "summary", "source", "draft")
+PAGE_FIELDS = ("title", "slug", "description", "draft")
+SOURCE_FIELDS = ("site", "page_title", "section", "url", "retrieved")
+LINK_FIELDS = ("title", "url", "source")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an archived text was found."""
+
+    site: str | None = None
+    page_title: str | None = None
+    section: str | None = None
+    url: str | None = None
+    retrieved: PartialDate | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    src_path: Path
+    slug: str
+    title: str
+    date: PartialDate
+    body: str  # Markdown, exactly as in the file after the front matter
+    place: str | None = None
+    region: str | None = None
+    tags: tuple[str, ...] = ()
+    summary: str | None = None
+    source: Source | None = None
+    draft: bool = False
+    field_lines: tuple[tuple[str, int], ...] = ()  # (field, line) as written in the file
+
+    def line_of(self, field: str) -> int:
+        """The file line of a front-matter field, or 1 when the field is not written."""
+        return dict(self.field_lines).get(field, 1)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A standalone page such as 关于 (about)."""
+
+    src_path: Path
+    slug: str
+    title: str
+    body: str
+    description: str | None = None
+    draft: bool = False
+
+
+@dataclass(frozen=True)
+class Link:
+    """A related article's title, as listed by a source page; it may or may not be archived."""
+
+    src_path: Path
+    line: int
+    title: str
+    url: str | None = None
+    source: Source | None = None
+
+
+@dataclass(frozen=True)
+class Content:
+    reports: tuple[Report, ...]
+    pages: tuple[Page, ...]
+    links: tuple[Link, ...]
+
+
+def load_content(site_root: Path) -> tuple[Content, list[Problem]]:
+    """Read every source under content/; drafts are kept here and dropped by the build."""
+    problems: list[Problem] = []
+    reports = [r for p in _markdown_files(site_root, REPORTS_DIR, problems)
+               if (r := load_report(p, problems)) is not None]
+    pages = [pg for p in _markdown_files(site_root, PAGES_DIR, problems)
+             if (pg := load_page(p, problems)) is not None]
+    links = load_links(site_root / LINKS_FILE, problems)
+    return Content(tuple(reports), tuple(pages), tuple(links)), problems
+
+
+def _markdown_files(site_root: Path, folder: Path, problems: list[Problem]) -> list[Path]:
+    directory = site_root / folder
+    if not directory.is_dir():
+        return []
+    root = site_root.resolve()
+    files = []
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith((".", "#")) or path.name.endswith("~"):
+            continue  # editors' backup and lock files
+        if not path.resolve().is_relative_to(root):
+            problems.append(error(path, 0, "this link points outside the site — copy the file "
+                                           "into the site instead of linking to it"))
+        elif path.suffix != ".md" or not path.is_file():
+            problems.append(Problem(path, 0, "not a .md file; ignored", warning=True))
+        else:
+            files.append(path)
+    return files
+
+
+def split_front_matter(text: str, path: Path) -> tuple[str, str, list[Problem]]:
+    """Split `---` front matter from the body. Returns (yaml, body, problems)."""
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        return "", "", [error(path, 1, "no front matter — start the file with a line `---`, "
+                                       "then fields such as `title:` and `date:`, then `---`")]
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            body = "\n".join(lines[index + 1:]).strip("\n")
+            return "\n".join(lines[1:index]), body, []
+    return "", "", [error(path, 1, "the front matter opened here is never closed — add a line "
+                                   "`---` after the last field")]
+
+
+def _read_front_matter(path: Path, problems: list[Problem]) -> tuple[FieldReader, str] | None:
+    text, read_problems = read_source_text(path)
+    problems.extend(read_problems)
+    if text is None:
+        return None
+    yaml_text, body, split_problems = split_front_matter(text, path)
+    problems.extend(split_problems)
+    if split_problems:
+        return None
+    root, yaml_problems = parse_yaml(yaml_text, path, first_line=2)
+    problems.extend(yaml_problems)
+    if root is None and yaml_problems:
+        return None  # unparseable; duplicate keys and bad tags still let us check the rest
+    mapping = as_mapping(root, path, problems, "the front matter", 1)
+    if mapping is None:
+        return None
+    return FieldReader(mapping, path, problems), body
+
+
+def load_report(path: Path, problems: list[Problem]) -> Report | None:
+    found = _read_front_matter(path, problems)
+    if found is None:
+        return None
+    fields, body = found
+    fields.warn_unknown(REPORT_FIELDS, "the front matter")
+    title = fields.text("title", required=True, example="盐城市大丰区召开知识产权联席会议")
+    date = _read_date(fields, "date", required=True)
+    slug = _read_slug(fields, path)
+    place = fields.text("place")
+    region = _safe_name(fields, "region", fields.text("region"))
+    tags = tuple(t for t in fields.text_list("tags", "专利, 知识产权联席会议")
+                 if _safe_name(fields, "tags", t))
+    summary = fields.text("summary")
+    source = _read_source(fields.mapping_of("source"))
+    draft = fields.boolean("draft", False)
+    if _has_errors(problems, path):
+        return None
+    field_lines = tuple((key.text, key.line) for key, _ in fields.mapping.entries)
+    return Report(path, slug, title, date, body, place, region, tags, summary, source, draft,
+                  field_lines)
+
+
+def load_page(path: Path, problems: list[Problem]) -> Page | None:
+    found = _read_front_matter(path, problems)
+    if found is None:
+        return None
+    fields, body = found
+    fields.warn_unknown(PAGE_FIELDS, "the front matter")
+    title = fields.text("title", required=True, example="关于本站")
+    slug = _read_slug(fields, path)
+    description = fields.text("description")
+    draft = fields.boolean("draft", False)
+    if _has_errors(problems, path):
+        return None
+    return Page(path, slug, title, body, description, draft)
+
+
+def load_links(path: Path, problems: list[Problem]) -> list[Link]:
+    if not path.is_file():
+        return []
+    text, read_problems = read_source_text(path)
+    problems.extend(read_problems)
+    if text is None:
+        return []
+    root, yaml_problems = parse_yaml(text, path)
+    problems.extend(yaml_problems)
+    if root is None:
+        return []
+    if not isinstance(root, Seq):
+        problems.append(error(path, root.line, "the links file must be a list of entries, each "
+                                               "starting with `- title: …`"))
+        return []
+    links = []
+    for item in root.items:
+        mapping = as_mapping(item, path, problems, "a link entry", item.line)
+        if mapping is None:
+            continue
+        fields = FieldReader(mapping, path, problems)
+        fields.warn_unknown(LINK_FIELDS, "a link entry")
+        title = fields.text("title", required=True, example="关于第17个世界知识产权日活动方案")
+        url = _read_url(fields, "url")
+        source = _read_source(fields.mapping_of("source"))
+        if title:
+            links.append(Link(path, mapping.line, title, url, source))
+    return links
+
+
+def _has_errors(problems: list[Problem], path: Path) -> bool:
+    return any(not p.warning and p.path == path for p in problems)
+
+
+def _read_date(fields: FieldReader, name: str, required: bool = False) -> PartialDate | None:
+    node = fields.raw(name)
+    if node is None:
+        if required:
+            fields.missing(name, "XXXX-05-10")
+        return None
+    try:
+        return parse_date(node.text)
+    except DateError as exc:
+        fields.problems.append(error(fields.path, node.line, str(exc)))
+        return None
+
+
+def _read_slug(fields: FieldReader, path: Path) -> str | None:
+    slug = fields.text("slug")
+    if slug is None:
+        if SLUG.match(path.stem):
+            return path.stem
+        fields.problems.append(error(path, 1, f"the file name gives no usable slug ({path.stem!r})"
+                                              " — add `slug: ` with lowercase ASCII letters, "
+                                              "digits and hyphens, e.g. `slug: dafeng-ip-meeting`"))
+        return None
+    if not SLUG.match(slug):
+        fields.problems.append(error(path, fields.mapping.get("slug").line,
+                                     f"slug {slug!r} may hold only a-z, 0-9 and single hyphens "
+                                     "between them — e.g. `slug: dafeng-ip-meeting`"))
+        return None
+    return slug
+
+
+def _safe_name(fields: FieldReader, name: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if _UNSAFE_NAME.search(value) or len(value) > 60:
+        fields.problems.append(error(fields.path, fields.mapping.get(name).line,
+                                     f"{name} {value!r} cannot name a page — keep it under 60 "
+                                     "characters, without / \\ ? # % or control characters"))
+        return None
+    return value
+
+
+def _read_url(fields: FieldReader, name: str) -> str | None:
+    url = fields.text(name)
+    if url is not None and not _WEB_URL.match(url):
+        fields.problems.append(error(fields.path, fields.mapping.get(name).line,
+                                     f"{name} {url!r} is not an http(s) address — write the full "
+                                     "address, starting with https:// or http://"))
+        return None
+    return url
+
+
+def _read_source(fields: FieldReader | None) -> Source | None:
+    if fields is None:
+        return None
+    fields.warn_unknown(SOURCE_FIELDS, "source")
+    return Source(
+        site=fields.text("site"),
+        page_title=fields.text("page_title"),
+        section=fields.text("section"),
+        url=_read_url(fields, "url"),
+        retrieved=_read_date(fields, "retrieved"),
+    )

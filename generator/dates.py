@@ -1,0 +1,103 @@
+"""Partial dates: a report may know its year, month and day, or only some of them.
+
+The archive's sources often give a month and a day but no year; such a date is written
+`XXXX-MM-DD`. A trailing `?` marks a date as uncertain.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+
+_PATTERN = re.compile(
+    r"^(?:(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?"
+    r"|XXXX-(?P<umonth>\d{2})-(?P<uday>\d{2}))(?P<uncertain>\?)?$"
+)
+
+FORMATS_HELP = "write YYYY-MM-DD, YYYY-MM, YYYY, or XXXX-MM-DD when the year is unknown, " \
+               "with a trailing ? if uncertain"
+
+
+class DateError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    year: int | None
+    month: int | None
+    day: int | None
+    uncertain: bool = False
+
+    @property
+    def iso(self) -> str:
+        """The date as written in front matter, without the uncertainty mark."""
+        parts = ["XXXX" if self.year is None else f"{self.year:04d}"]
+        if self.month is not None:
+            parts.append(f"{self.month:02d}")
+        if self.day is not None:
+            parts.append(f"{self.day:02d}")
+        return "-".join(parts)
+
+    @property
+    def machine(self) -> str:
+        """A valid HTML `<time datetime>` value; a yearless date is `MM-DD`."""
+        if self.year is None:
+            return f"{self.month:02d}-{self.day:02d}"
+        return self.iso
+
+    @property
+    def chinese(self) -> str:
+        """2015年6月18日, 2015年6月, 2015年, 5月10日（年份不详）; （存疑） if uncertain."""
+        if self.year is None:
+            text = f"{self.month}月{self.day}日（年份不详）"
+        else:
+            text = f"{self.year}年"
+            if self.month is not None:
+                text += f"{self.month}月"
+            if self.day is not None:
+                text += f"{self.day}日"
+        if self.uncertain:
+            text += "（存疑）"
+        return text
+
+    @property
+    def newest_first(self) -> tuple:
+        """Sort key, ascending = newest first. Unknown years come after every known year,
+        latest month and day first; less precise dates after more precise ones in a year."""
+        if self.year is None:
+            return (1, 0, -(self.month or 0), -(self.day or 0))
+        return (0, -self.year, -(self.month or 0), -(self.day or 0))
+
+
+def parse_date(text: str) -> PartialDate:
+    """Parse a front-matter date; raises DateError saying what is wrong."""
+    match = _PATTERN.match(text.strip())
+    if not match:
+        raise DateError(f"{text!r} is not a date — {FORMATS_HELP}")
+    uncertain = match["uncertain"] is not None
+    if match["umonth"]:
+        month, day = int(match["umonth"]), int(match["uday"])
+        # February 29th exists in some year, so it is possible when the year is unknown.
+        _check_day(None, month, day, text)
+        return PartialDate(None, month, day, uncertain)
+    year = int(match["year"])
+    month = int(match["month"]) if match["month"] else None
+    day = int(match["day"]) if match["day"] else None
+    if year == 0:
+        raise DateError(f"{text!r}: there is no year 0 — {FORMATS_HELP}")
+    if month is not None:
+        _check_day(year, month, day, text)
+    return PartialDate(year, month, day, uncertain)
+
+
+def _check_day(year: int | None, month: int, day: int | None, text: str) -> None:
+    if not 1 <= month <= 12:
+        raise DateError(f"{text!r} is not a real date: months run from 01 to 12 — check the date")
+    if day is not None:
+        # With the year unknown, 29 February is possible: 2000 was a leap year.
+        last = calendar.monthrange(year or 2000, month)[1]
+        if not 1 <= day <= last:
+            in_year = f" in {year}" if year else ""
+            raise DateError(f"{text!r} is not a real date: month {month} has {last} days"
+                            f"{in_year} — check the date")

@@ -1,0 +1,38 @@
+"""Source files read as text the same way everywhere: any BOM, any line ending."""
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+from .errors import Problem, error
+
+# A report is a few kilobytes; anything this large is a mistake, not an archive entry.
+MAX_SOURCE_BYTES = 10 * 1024 * 1024
+
+
+def read_source_text(path: Path) -> tuple[str | None, list[Problem]]:
+    """Decode a source file to text with LF line endings, or say why it cannot be read."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            return None, [error(path, 0, f"the file is {size:,} bytes; the limit is "
+                                         f"{MAX_SOURCE_BYTES:,} — split it or remove it")]
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [error(path, 0, f"cannot read the file: {exc.strerror}")]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding, data_start = "utf-16", 0
+    else:
+        encoding, data_start = "utf-8-sig", 0
+    try:
+        text = data[data_start:].decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        return None, [error(path, line, f"byte offset {exc.start} is not valid {encoding.upper()} "
+                                        "text — save the file as UTF-8")]
+    nul = text.find("\0")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        return None, [error(path, line, f"the file holds a NUL character (character offset {nul}) "
+                                        "— it is not a text file, or it is damaged")]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []

@@ -1,0 +1,147 @@
+"""Every front-matter rule, checked by the file and line its message names."""
+from pathlib import Path
+
+import pytest
+
+from conftest import write_files
+from generator.content import load_content
+from generator.dates import PartialDate
+from generator.validate import validate_content
+
+GOOD = """---
+title: 盐城市大丰区召开知识产权联席会议
+date: XXXX-05-10
+slug: dafeng
+place: 江苏省盐城市大丰区
+region: 江苏省
+tags: [知识产权联席会议, 专利]
+summary: 一句话。
+source:
+  site: 高考猫
+  page_title: 最新知识产权联席会议总结
+  section: 知识产权联席会议总结一
+---
+
+据统计,,盐城市大丰区共申请各类专利3326件。
+"""
+
+
+def load(tmp_path: Path, files: dict[str, str | bytes]):
+    write_files(tmp_path, files)
+    content, problems = load_content(tmp_path)
+    return content, problems + validate_content(content)
+
+
+def test_a_complete_report_is_read_field_by_field(tmp_path):
+    content, problems = load(tmp_path, {"content/reports/a.md": GOOD})
+    assert problems == []
+    (report,) = content.reports
+    assert report.title == "盐城市大丰区召开知识产权联席会议"
+    assert report.date == PartialDate(None, 5, 10)
+    assert (report.slug, report.place, report.region) == ("dafeng", "江苏省盐城市大丰区", "江苏省")
+    assert report.tags == ("知识产权联席会议", "专利")
+    assert report.source.page_title == "最新知识产权联席会议总结"
+    assert report.source.section == "知识产权联席会议总结一"
+    assert report.body == "据统计,,盐城市大丰区共申请各类专利3326件。"
+
+
+def test_the_slug_defaults_to_the_file_name(tmp_path):
+    content, problems = load(tmp_path, {"content/reports/my-report.md":
+                                        "---\ntitle: 标题\ndate: 2020\n---\n正文\n"})
+    assert problems == [] and content.reports[0].slug == "my-report"
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("---\ntitle: a\nsummary: \"open\ndate: 2020\n---\n", 3, "quoted value is not closed"),
+    ("---\ntitle: a\n\tdate: 2020\n---\n", 3, "spaces, not tabs"),
+    ("---\ntitle: a\ndate: 2020\nstray line\n---\n", 4, "invalid YAML"),
+    ("title: a\ndate: 2020\n", 1, "no front matter"),
+    ("---\ntitle: a\ndate: 2020\n", 1, "never closed"),
+    ("---\ndate: 2020\n---\n", 2, "missing required field 'title'"),
+    ("---\ntitle: a\n---\n", 2, "missing required field 'date'"),
+    ("---\ntitle: 2024\ndate: 2020\n---\n", 2, "put it in quotes"),
+    ("---\ntitle: a\ndate: 2023-02-30\n---\n", 3, "not a real date"),
+    ("---\ntitle: a\ndate: 2023/02/03\n---\n", 3, "is not a date"),
+    ("---\ntitle: a\ndate: 2020\ntitle: b\n---\n", 4, "duplicate key 'title' (also on line 2)"),
+    ("---\ntitle: a\ndate: 2020\nslug: Bad_Slug\n---\n", 4, "may hold only a-z"),
+    ("---\ntitle: a\ndate: 2020\ntags: 专利\n---\n", 4, "must be a list"),
+    ("---\ntitle: a\ndate: 2020\ndraft: yes\n---\n", 4, "true or false"),
+    ("---\n- a\n---\n", 2, "must be `key: value` lines"),
+    ("---\n---\n", 1, "is empty"),
+    ("---\ntitle: a\ndate: 2020\nregion: ../etc\n---\n", 4, "cannot name a page"),
+    ("---\ntitle: a\ndate: 2020\nsource:\n  url: javascript:alert(1)\n---\n", 5,
+     "not an http(s) address"),
+])
+def test_each_broken_rule_is_an_error_at_its_line(tmp_path, text, line, words):
+    _, problems = load(tmp_path, {"content/reports/r.md": text})
+    errors = [p for p in problems if not p.warning]
+    assert len(errors) == 1, errors
+    assert errors[0].path == tmp_path / "content/reports/r.md"
+    assert errors[0].line == line
+    assert words in errors[0].message
+    assert " — " in errors[0].message  # every message says what to do
+
+
+def test_the_line_counts_a_byte_order_mark_and_crlf_like_plain_text(tmp_path):
+    text = "---\r\ntitle: a\r\ndate: 2023-02-30\r\n---\r\n"
+    _, problems = load(tmp_path, {"content/reports/r.md": b"\xef\xbb\xbf" + text.encode()})
+    assert [p.line for p in problems] == [3]
+
+
+def test_unknown_fields_are_warnings_with_their_line(tmp_path):
+    content, problems = load(tmp_path, {"content/reports/r.md":
+                                        "---\ntitle: a\ndate: 2020\nauthor: x\n---\n"})
+    assert len(content.reports) == 1
+    assert [(p.line, p.warning) for p in problems] == [(4, True)]
+    assert "unknown field 'author'" in problems[0].message
+
+
+def test_every_error_of_every_file_is_reported(tmp_path):
+    _, problems = load(tmp_path, {
+        "content/reports/a.md": "---\ntitle: 2024\ndate: 2023-02-30\n---\n",
+        "content/reports/b.md": "no front matter\n",
+    })
+    assert sorted((p.path.name, p.line) for p in problems) == [("a.md", 2), ("a.md", 3),
+                                                               ("b.md", 1)]
+
+
+def test_a_duplicate_slug_names_both_files(tmp_path):
+    _, problems = load(tmp_path, {
+        "content/reports/a.md": "---\ntitle: a\ndate: 2020\nslug: same\n---\n",
+        "content/reports/b.md": "---\ntitle: b\ndate: 2021\nslug: same\n---\n",
+    })
+    (problem,) = problems
+    assert problem.path.name == "b.md" and problem.line == 4
+    assert str(tmp_path / "content/reports/a.md") + ":4" in problem.message
+
+
+def test_tags_differing_only_in_case_are_refused_with_every_source(tmp_path):
+    _, problems = load(tmp_path, {
+        "content/reports/a.md": "---\ntitle: a\ndate: 2020\ntags: [WIPO]\n---\n",
+        "content/reports/b.md": "---\ntitle: b\ndate: 2021\ntags: [wipo]\n---\n",
+    })
+    (problem,) = problems
+    assert "a.md" in problem.message and "b.md" in problem.message
+
+
+def test_links_are_read_with_their_source(tmp_path):
+    content, problems = load(tmp_path, {"content/links.yaml": (
+        "- title: 关于第17个世界知识产权日活动方案\n"
+        "  source:\n    site: 高考猫\n    page_title: 最新知识产权联席会议总结\n"
+        "- title: 有地址的文章\n  url: https://example.org/a\n")})
+    assert problems == []
+    first, second = content.links
+    assert first.title == "关于第17个世界知识产权日活动方案" and first.url is None
+    assert first.source.page_title == "最新知识产权联席会议总结"
+    assert second.url == "https://example.org/a"
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("title: x\n", 1, "must be a list"),
+    ("- url: https://example.org\n", 1, "missing required field 'title'"),
+    ("- title: x\n  url: javascript:alert(1)\n", 2, "not an http(s) address"),
+])
+def test_broken_links_data_is_an_error_at_its_line(tmp_path, text, line, words):
+    _, problems = load(tmp_path, {"content/links.yaml": text})
+    (problem,) = problems
+    assert (problem.line, problem.path.name) == (line, "links.yaml") and words in problem.message
