@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import traceback
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import jinja2
@@ -14,11 +15,22 @@ from .site import Site
 _FIXED_PAGES = (
     (urls.HOME, "home.html", "home"),
     (urls.ARCHIVE, "archive.html", "archive"),
-    (urls.TAGS, "tags.html", "tags"),
-    (urls.REGIONS, "regions.html", "regions"),
     (urls.WORLD_IP_DAY, "world_ip_day.html", "world-ip-day"),
     (urls.NOT_FOUND, "404.html", ""),
 )
+
+
+@dataclass(frozen=True)
+class GroupKind:
+    """Tags and regions share their templates; this says which of the two a page lists."""
+
+    section: str
+    label: str
+    index_path: PurePosixPath
+
+
+TAG = GroupKind("tags", "标签", urls.TAGS)
+REGION = GroupKind("regions", "地区", urls.REGIONS)
 
 
 def make_environment(templates_dir: Path) -> jinja2.Environment:
@@ -48,8 +60,11 @@ def render_site(site: Site, templates_dir: Path) -> dict[PurePosixPath, bytes]:
     env = make_environment(templates_dir)
     jobs = [(path, name, section, {}) for path, name, section in _FIXED_PAGES]
     jobs += [(e.out_path, "report.html", "archive", {"entry": e}) for e in site.reports]
-    jobs += [(g.out_path, "tag.html", "tags", {"group": g}) for g in site.tags]
-    jobs += [(g.out_path, "region.html", "regions", {"group": g}) for g in site.regions]
+    for kind, groups in ((TAG, site.tags), (REGION, site.regions)):
+        jobs.append((kind.index_path, "group_index.html", kind.section,
+                     {"kind": kind, "groups": groups}))
+        jobs += [(g.out_path, "group.html", kind.section, {"kind": kind, "group": g})
+                 for g in groups]
     jobs += [(p.out_path, "page.html", p.page.slug, {"entry": p}) for p in site.pages]
     outputs: dict[PurePosixPath, bytes] = {}
     problems: list[Problem] = []

@@ -20,12 +20,11 @@ def read_source_text(path: Path) -> tuple[str | None, list[Problem]]:
         data = path.read_bytes()
     except OSError as exc:
         return None, [error(path, 0, f"cannot read the file: {exc.strerror}")]
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding, data_start = "utf-16", 0
-    else:
-        encoding, data_start = "utf-8-sig", 0
+    # Windows editors save UTF-16 with a byte order mark; everything else must be UTF-8.
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    encoding = "utf-16" if utf16 else "utf-8-sig"
     try:
-        text = data[data_start:].decode(encoding)
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         return None, [error(path, line, f"byte offset {exc.start} is not valid {encoding.upper()} "

@@ -145,3 +145,23 @@ def test_broken_links_data_is_an_error_at_its_line(tmp_path, text, line, words):
     _, problems = load(tmp_path, {"content/links.yaml": text})
     (problem,) = problems
     assert (problem.line, problem.path.name) == (line, "links.yaml") and words in problem.message
+
+
+@pytest.mark.parametrize("encode", [
+    lambda t: t.encode("utf-8"),
+    lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"),
+    lambda t: t.encode("utf-16"),
+    lambda t: t.replace("\n", "\r\n").encode("utf-8"),
+    lambda t: t.replace("\n", "\r").encode("utf-8"),
+], ids=["utf-8", "utf-8 bom", "utf-16 bom", "crlf", "cr"])
+def test_encodings_and_line_endings_read_the_same(tmp_path, encode):
+    content, problems = load(tmp_path, {"content/reports/a.md": encode(GOOD)})
+    assert problems == []
+    assert content.reports[0].body == "据统计,,盐城市大丰区共申请各类专利3326件。"
+    assert content.reports[0].title == "盐城市大丰区召开知识产权联席会议"
+
+
+def test_bytes_that_are_not_utf8_are_an_error_with_their_offset(tmp_path):
+    _, problems = load(tmp_path, {"content/reports/a.md": b"---\ntitle: \xff\n---\n"})
+    (problem,) = problems
+    assert problem.line == 2 and "byte offset 11" in problem.message
