@@ -1,8 +1,10 @@
 """Where pages live in the output, and relative links between them.
 
-Every internal link is relative and names `index.html` explicitly, so one output works
-at a domain root, under a subpath, and opened from disk, where a folder URL would show a
-file listing instead of the page.
+Every internal link is relative and names its file explicitly, so one output works at a
+domain root, under a subpath, and opened from disk, where a folder URL would show a file
+listing instead of the page. Reports, tags and regions are files of their own
+(`reports/<slug>.html`), not folders: an archive of 100,000 reports then needs no 100,000
+folders, which keeps copying and swapping the output cheap.
 """
 from __future__ import annotations
 
@@ -18,21 +20,23 @@ WORLD_IP_DAY = PurePosixPath("world-ip-day/index.html")
 NOT_FOUND = PurePosixPath("404.html")
 STATIC = PurePosixPath("static")
 
+# Pages every site has, whatever its content.
+FIXED = (HOME, ARCHIVE, TAGS, REGIONS, WORLD_IP_DAY, NOT_FOUND)
 # First path segments that generated pages own; a page slug may not take one.
 RESERVED = frozenset({"archive", "tags", "regions", "reports", "world-ip-day", "static",
                       "index.html", "404.html"})
 
 
 def report_path(slug: str) -> PurePosixPath:
-    return PurePosixPath("reports", slug, "index.html")
+    return PurePosixPath("reports", f"{slug}.html")
 
 
 def tag_path(tag: str) -> PurePosixPath:
-    return PurePosixPath("tags", tag, "index.html")
+    return PurePosixPath("tags", f"{tag}.html")
 
 
 def region_path(region: str) -> PurePosixPath:
-    return PurePosixPath("regions", region, "index.html")
+    return PurePosixPath("regions", f"{region}.html")
 
 
 def page_path(slug: str) -> PurePosixPath:

@@ -43,27 +43,38 @@ def _check_page_slugs(pages: tuple[Page, ...]) -> list[Problem]:
 
 
 def _check_output_paths(content: Content) -> list[Problem]:
-    """Two sources must never write one file, even where paths differ only in letter case
+    """Two writers must never write one file, even where paths differ only in letter case
     (they would overwrite each other on Windows and macOS disks)."""
-    claims: dict[str, dict[str, set[Path]]] = defaultdict(lambda: defaultdict(set))
-    for report in content.reports:
-        claims[str(urls.report_path(report.slug)).casefold()][
-            str(urls.report_path(report.slug))].add(report.src_path)
-        for tag in report.tags:
-            claims[str(urls.tag_path(tag)).casefold()][str(urls.tag_path(tag))].add(
-                report.src_path)
-        if report.region:
-            path = str(urls.region_path(report.region))
-            claims[path.casefold()][path].add(report.src_path)
+    writers: dict[str, list[tuple[str, str, Path | None]]] = defaultdict(list)
+
+    def claim(out_path, who: str, src_path: Path | None) -> None:
+        writers[str(out_path).casefold()].append((str(out_path), who, src_path))
+
+    for fixed in urls.FIXED:  # so that a tag named "index" cannot replace the tag index
+        claim(fixed, "the site's own page", None)
+    first_by_slug = {}  # a repeated slug is reported once, by _check_report_slugs
+    for report in sorted(content.reports, key=lambda r: r.src_path):
+        first_by_slug.setdefault(report.slug, report)
+    for report in first_by_slug.values():
+        claim(urls.report_path(report.slug), str(report.src_path), report.src_path)
     for page in content.pages:
-        path = str(urls.page_path(page.slug))
-        claims[path.casefold()][path].add(page.src_path)
+        claim(urls.page_path(page.slug), str(page.src_path), page.src_path)
+    # A tag or region page is one writer, however many reports share it.
+    for label, path_of, names_of in (("tag", urls.tag_path, lambda r: r.tags),
+                                     ("region", urls.region_path,
+                                      lambda r: (r.region,) if r.region else ())):
+        users: dict[str, list[Path]] = defaultdict(list)
+        for report in content.reports:
+            for name in names_of(report):
+                users[name].append(report.src_path)
+        for name, paths in users.items():
+            claim(path_of(name), f"{label} {name!r} of {', '.join(map(str, sorted(paths)))}",
+                  min(paths))
     problems = []
-    for _, spellings in sorted(claims.items()):
-        if len(spellings) > 1:  # the same spelling from many reports is one shared page
-            listed = "; ".join(f"{out} from {', '.join(sorted(map(str, sources)))}"
-                               for out, sources in sorted(spellings.items()))
-            first = min(min(sources) for sources in spellings.values())
-            problems.append(error(first, 0, f"output paths differ only in letter case: {listed}"
-                                            " — spell them the same way or rename one"))
+    for _, claims in sorted(writers.items()):
+        if len(claims) > 1:
+            listed = "; ".join(f"{out} by {who}" for out, who, _ in sorted(claims))
+            blamed = min(src for _, _, src in claims if src is not None)
+            problems.append(error(blamed, 0, f"several sources would write one output file: "
+                                             f"{listed} — rename one of them"))
     return problems

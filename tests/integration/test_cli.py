@@ -62,7 +62,7 @@ def test_the_readme_example_report_reaches_home_archive_and_tags(real_site):
     assert title in titles_on(out / "archive/index.html")
     tags = re.search(r"^tags: \[(.+)\]$", text, re.MULTILINE)[1].split(", ")
     for tag in tags:
-        assert title in titles_on(out / "tags" / tag / "index.html")
+        assert title in titles_on(out / "tags" / f"{tag}.html")
 
 
 def test_a_broken_report_gets_one_clear_message_and_the_site_stays(real_site):
@@ -105,8 +105,8 @@ def test_a_removed_report_leaves_the_site_on_rebuild(real_site):
     assert run("build", cwd=real_site).returncode == 0
     (real_site / "content/reports/dafeng-ip-joint-meeting.md").unlink()
     assert run("build", cwd=real_site).returncode == 0
-    assert not (real_site / "public/reports/dafeng-ip-joint-meeting").exists()
-    assert not (real_site / "public/regions/江苏省").exists()
+    assert not (real_site / "public/reports/dafeng-ip-joint-meeting.html").exists()
+    assert not (real_site / "public/regions/江苏省.html").exists()
 
 
 def test_drafts_are_left_out_unless_asked_for(make_site):

@@ -58,15 +58,15 @@ def test_the_seed_page_holds_three_reports_and_eight_related_titles():
 
 @pytest.mark.parametrize("section", list(REPORT_SLUGS))
 def test_each_seed_paragraph_is_on_its_report_page_verbatim(out, section):
-    page = parse(out / "reports" / REPORT_SLUGS[section] / "index.html")
+    page = parse(out / "reports" / f"{REPORT_SLUGS[section]}.html")
     body = [p.get_text() for p in page.select(".report-body p")]
     assert body == seed_sections()[section]
     assert page.find(string=section) is not None  # the 来源 block names the section
 
 
 def test_the_source_slips_are_archived_as_found(out):
-    dafeng = parse(out / "reports/dafeng-ip-joint-meeting/index.html").get_text()
-    zhejiang = parse(out / "reports/zhejiang-ip-joint-meeting-hangzhou/index.html").get_text()
+    dafeng = parse(out / "reports/dafeng-ip-joint-meeting.html").get_text()
+    zhejiang = parse(out / "reports/zhejiang-ip-joint-meeting-hangzhou.html").get_text()
     assert "据统计,,盐城市大丰区" in dafeng
     assert "(2015?2020年)" in zhejiang
 
@@ -77,7 +77,7 @@ def test_the_source_slips_are_archived_as_found(out):
     ("zhejiang-ip-joint-meeting-hangzhou", "6月18日（年份不详）"),
 ])
 def test_dates_show_the_year_as_unknown(out, slug, shown):
-    time = parse(out / "reports" / slug / "index.html").select_one(".report-meta time")
+    time = parse(out / "reports" / f"{slug}.html").select_one(".report-meta time")
     assert time.get_text() == shown
     assert re.fullmatch(r"\d\d-\d\d", time["datetime"])
 
@@ -96,7 +96,7 @@ def test_the_world_ip_day_index_lists_the_seven_titles_verbatim(out):
 
 def test_other_related_titles_show_as_related_reading(out):
     for slug in REPORT_SLUGS.values():
-        page = parse(out / "reports" / slug / "index.html")
+        page = parse(out / "reports" / f"{slug}.html")
         items = [li.get_text() for li in page.select(".related-reading li")]
         assert items == [RELATED_TITLES[0] + " （未收录）"]
 
@@ -126,7 +126,7 @@ def test_tag_and_region_indexes_count_their_reports(out):
     regions = {li.find("a").get_text(): li.select_one(".count").get_text()
                for li in parse(out / "regions/index.html").select("main .group-index li")}
     assert regions == {"江苏省": "1 篇", "江西省": "1 篇", "浙江省": "1 篇"}
-    jiangsu = parse(out / "regions/江苏省/index.html")
+    jiangsu = parse(out / "regions/江苏省.html")
     assert [a.get_text() for a in jiangsu.select("main .report-list h3 a")] == [
         "盐城市大丰区召开知识产权联席会议"]
 

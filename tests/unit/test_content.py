@@ -165,3 +165,10 @@ def test_bytes_that_are_not_utf8_are_an_error_with_their_offset(tmp_path):
     _, problems = load(tmp_path, {"content/reports/a.md": b"---\ntitle: \xff\n---\n"})
     (problem,) = problems
     assert problem.line == 2 and "byte offset 11" in problem.message
+
+
+def test_a_tag_may_not_take_the_place_of_the_tag_index(tmp_path):
+    _, problems = load(tmp_path, {
+        "content/reports/a.md": "---\ntitle: a\ndate: 2020\ntags: [index]\n---\n"})
+    (problem,) = problems
+    assert "tags/index.html" in problem.message and problem.path.name == "a.md"
