@@ -47,3 +47,18 @@ def test_syntax_errors_are_placed_in_the_file():
 
 def test_empty_document_is_none_without_problems():
     assert parse_yaml("", P) == (None, [])
+
+
+def test_explicit_tags_on_plain_values_are_refused_too():
+    _, problems = parse_yaml("a: !!binary aGk=\nb: !custom x\nc: !!str ok\n", P)
+    assert [p.line for p in problems] == [1, 2]
+
+
+def test_a_second_document_is_an_error():
+    root, problems = parse_yaml("a: 1\n---\nb: 2\n", P)
+    assert root is None and problems[0].line == 2
+
+
+def test_quoting_makes_text_of_anything():
+    root, _ = parse_yaml('a: "2024"\nb: \'yes\'\nc: 1.10\n', P)
+    assert [v.kind for _, v in root.entries] == ["text", "text", "number"]
