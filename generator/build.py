@@ -1,50 +1,241 @@
-"""The build, start to end: load → validate → model → render → write."""
+"""The build, start to end: load → validate → model → plan → render → write.
+
+A rebuild does only the work its changes require: sources whose bytes are unchanged are
+not parsed again, Markdown is rendered once per distinct body, and a page is rendered only
+when the digest of what it shows, of its templates or of the settings has changed. Every
+other file is carried over from the previous output, and the new site is swapped in whole.
+"""
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Callable
 
-from .config import load_config
-from .content import load_content
-from .errors import Problem, raise_if_errors
-from .markup import render_markdown
-from .render import render_site
+from . import __version__
+from .cache import BuildCache, CacheUnreadable, Output
+from .config import SiteConfig, load_config
+from .content import Page, Report, body_text, digest_of
+from .errors import Problem, SiteError, error, raise_if_errors
+from .markup import Rendered, render_markdown
+from .plan import PagePlan, navigation, plan_pages
+from .render import Renderer, TemplateProblem, merge_template_problems
 from .site import build_site
+from .sources import parse_sources, read_inputs
 from .validate import published, validate_content
-from .writer import check_output_dir, collect_static, write_site
+from .workers import default_jobs, map_in_order
+from .writer import MANIFEST, Staging, check_output_dir, file_state, write_file
+
+Progress = Callable[[int, int], None]  # (pages rendered so far, pages to render)
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    pages: int
-    files: int
+    pages: int  # pages in the site
+    files: int  # files in the site, static ones included
+    written: int  # files written by this build
+    reused: int  # files carried over unchanged from the previous build
     seconds: float
     warnings: tuple[Problem, ...]
     out_dir: Path
 
 
-def build(site_root: Path, out_dir: Path | None = None, *, drafts: bool = False) -> BuildResult:
+def build(site_root: Path, out_dir: Path | None = None, *, drafts: bool = False,
+          jobs: int | None = None, use_cache: bool = True,
+          on_progress: Progress | None = None) -> BuildResult:
     """Build the site at `site_root` into `out_dir` (default: public/ under the site root).
 
     Raises SiteError with every problem found; the previous output is then untouched.
     """
     started = time.perf_counter()
     out_dir = out_dir if out_dir is not None else site_root / "public"
+    jobs = jobs or default_jobs()
 
     config, problems = load_config(site_root)
-    content, content_problems = load_content(site_root)
-    content = published(content, drafts)
-    problems += content_problems + validate_content(content)
     problems += check_output_dir(site_root, out_dir)
-    raise_if_errors(problems)
+    build_key = _build_key(config, out_dir)
+    inputs = read_inputs(site_root)
+    problems += inputs.problems
+    inputs_key = _digest(inputs.digest, f"drafts={drafts}")
+    cache, cache_problems = (BuildCache.open(site_root, _generator_fingerprint(), build_key)
+                             if use_cache
+                             else (BuildCache.disabled(), []))
+    problems += cache_problems
+    try:
+        if _nothing_changed(cache, inputs_key, out_dir) and not _has_errors(problems):
+            warnings = [Problem(Path(path), line, message, warning=True)
+                        for path, line, message in cache.last_build["warnings"]]
+            return BuildResult(cache.last_build["pages"], len(cache.outputs), 0,
+                               len(cache.outputs), time.perf_counter() - started,
+                               tuple(sorted(p for p in problems + warnings if p.warning)),
+                               out_dir)
+        try:
+            content, found, records = parse_sources(site_root, inputs, cache, jobs)
+        except CacheUnreadable as exc:
+            problems.append(Problem(cache.path, 0, f"the build cache cannot be used ({exc}); "
+                                                   "building everything anew", warning=True))
+            cache.close()
+            cache = BuildCache.fresh(site_root)
+            content, found, records = parse_sources(site_root, inputs, cache, jobs)
+        content = published(content, drafts)
+        found += validate_content(content)
+        problems += found
+        raise_if_errors(problems)
 
-    bodies = {source.src_path: render_markdown(source.body,
-                                               allow_raw_html=config.allow_raw_html)
-              for source in (*content.reports, *content.pages)}
-    site = build_site(config, content, bodies)
+        site = build_site(config, content)
+        plans = plan_pages(site)
+        renderer = Renderer(site_root / "templates", config, navigation(site))
+        static = inputs.static
+        problems += _check_static(static, plans)
+        raise_if_errors(problems)
+        wanted = _output_keys(plans, static, renderer, build_key)
 
-    pages = render_site(site, site_root / "templates")
-    files = write_site(pages, collect_static(site_root / "static", site_root), out_dir)
-    return BuildResult(len(pages), files, time.perf_counter() - started,
-                       tuple(p for p in problems if p.warning), out_dir)
+        reusable = {path for path, key in wanted.items() if _still_there(
+            cache.outputs.get(path), key, f"{out_dir}/{path}")}
+        to_render = [plan for plan in plans if str(plan.out_path) not in reusable]
+        to_copy = sorted(path for path in static if str(path) not in reusable)
+        unchanged = (not to_render and not to_copy and wanted.keys() == cache.outputs.keys()
+                     and (out_dir / MANIFEST).is_file())
+        outputs = dict(cache.outputs)
+        new_bodies: dict[str, Rendered] = {}
+        if not unchanged:
+            outputs, new_bodies = _write(out_dir, plans, to_render, to_copy, static, reusable,
+                                         wanted, renderer, cache, config, jobs, on_progress)
+        last_build = {"inputs": inputs_key, "pages": len(plans),
+                      "warnings": [[str(p.path), p.line, p.message] for p in found
+                                   if p.warning]}
+        problems += cache.save(_generator_fingerprint(), build_key, last_build, records,
+                               new_bodies,
+                               {_body_key(p.body_of, config) for p in plans if p.body_of},
+                               outputs)
+    finally:
+        cache.close()
+    written = 0 if unchanged else len(to_render) + len(to_copy)
+    return BuildResult(len(plans), len(wanted), written, len(wanted) - written,
+                       time.perf_counter() - started,
+                       tuple(sorted(p for p in problems if p.warning)), out_dir)
+
+
+def _nothing_changed(cache: BuildCache, inputs_key: str, out_dir: Path) -> bool:
+    """Whether the last build read exactly these inputs and its output is as it left it."""
+    return (cache.last_build.get("inputs") == inputs_key and bool(cache.outputs)
+            and (out_dir / MANIFEST).is_file()
+            and all(file_state(f"{out_dir}/{path}") == (output.size, output.mtime_ns)
+                    for path, output in cache.outputs.items()))
+
+
+def _has_errors(problems: list[Problem]) -> bool:
+    return any(not p.warning for p in problems)
+
+
+def _write(out_dir, plans, to_render, to_copy, static, reusable, wanted, renderer, cache,
+           config, jobs, on_progress) -> tuple[dict[str, Output], dict[str, Rendered]]:
+    """Fill a staging directory with the reused and the new files, then swap it in."""
+    body_keys = {str(p.out_path): _body_key(p.body_of, config) for p in to_render if p.body_of}
+    known_bodies = cache.bodies(set(body_keys.values()))
+    staging = Staging(out_dir)
+    done = 0
+
+    def progress(count: int) -> None:
+        nonlocal done
+        done += count
+        if on_progress:
+            on_progress(done, len(to_render))
+
+    def render(plan: PagePlan):
+        body = None
+        new_body = None
+        if plan.body_of is not None:
+            key = body_keys[str(plan.out_path)]
+            body = known_bodies.get(key)
+            if body is None:
+                body = new_body = render_markdown(body_text(plan.body_of),
+                                                  allow_raw_html=config.allow_raw_html)
+        try:
+            data = renderer.render(plan, body)
+        except TemplateProblem as problem:
+            return None, None, problem.problem
+        return write_file(staging.root, plan.out_path, data), new_body, None
+
+    try:
+        staging.carry_over(sorted(reusable))
+        results = map_in_order(render, to_render, jobs, progress)
+        template_errors = [problem for _, _, problem in results if problem]
+        if template_errors:
+            raise SiteError(merge_template_problems(template_errors))
+        outputs = {path: cache.outputs[path] for path in reusable}
+        new_bodies = {}
+        for plan, (state, new_body, _) in zip(to_render, results):
+            outputs[str(plan.out_path)] = Output(wanted[str(plan.out_path)], *state)
+            if new_body is not None:
+                new_bodies[body_keys[str(plan.out_path)]] = new_body
+        for out_path in to_copy:
+            state = write_file(staging.root, out_path, static[out_path].read_bytes())
+            outputs[str(out_path)] = Output(wanted[str(out_path)], *state)
+        staging.commit(list(wanted))
+    except BaseException:
+        staging.discard()
+        raise
+    return outputs, new_bodies
+
+
+def _output_keys(plans, static, renderer: Renderer, build_key: str) -> dict[str, str]:
+    """For every output file, a digest of everything it is made from."""
+    try:
+        templates = renderer.template_digests({plan.template for plan in plans})
+    except TemplateProblem as problem:
+        raise SiteError([problem.problem]) from None
+    keys = {str(plan.out_path): _digest(build_key, templates[plan.template], plan.inputs)
+            for plan in plans}
+    for out_path, src_path in static.items():
+        keys[str(out_path)] = _digest("static", digest_of(src_path.read_bytes()))
+    return keys
+
+
+def _still_there(output: Output | None, key: str, path: str) -> bool:
+    """Whether the previous build wrote this file from the same inputs, untouched since."""
+    return output is not None and output.key == key and \
+        file_state(path) == (output.size, output.mtime_ns)
+
+
+def _check_static(static: dict[PurePosixPath, Path], plans) -> list[Problem]:
+    pages = {plan.out_path for plan in plans}
+    return [error(src, 0, f"static file {out} would overwrite a generated page — rename it")
+            for out, src in sorted(static.items()) if out in pages]
+
+
+def _body_key(source: Report | Page, config: SiteConfig) -> str:
+    """Rendered Markdown is cached by the digest of the file it came from."""
+    return _digest(_generator_fingerprint(), str(config.allow_raw_html), source.digest)
+
+
+def _build_key(config: SiteConfig, out_dir: Path) -> str:
+    """What every output depends on: the generator, the settings, and where it is written."""
+    return _digest(_generator_fingerprint(), repr(config), str(out_dir.absolute()))
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+
+_fingerprint: str | None = None
+
+
+def _generator_fingerprint() -> str:
+    """The generator's own code and its libraries' versions: a new generator renders anew."""
+    global _fingerprint
+    if _fingerprint is None:
+        import importlib.metadata as metadata
+
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(__version__.encode())
+        for package in ("jinja2", "markdown", "nh3", "pyyaml"):
+            try:
+                digest.update(f"{package}={metadata.version(package)}".encode())
+            except metadata.PackageNotFoundError:
+                digest.update(package.encode())
+        for module in sorted(Path(__file__).parent.glob("*.py")):
+            digest.update(module.name.encode() + module.read_bytes())
+        _fingerprint = digest.hexdigest()
+    return _fingerprint

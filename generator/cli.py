@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from . import __version__
@@ -33,8 +34,18 @@ def make_parser() -> argparse.ArgumentParser:
     build_parser.add_argument("--drafts", action="store_true",
                               help="include reports and pages marked `draft: true`")
     build_parser.add_argument("--quiet", action="store_true",
-                              help="print only warnings and errors, not the summary line")
+                              help="print only warnings and errors: no progress, no summary")
+    build_parser.add_argument("--jobs", type=_positive, default=None, metavar="N",
+                              help="worker processes for large builds (default: one per core)")
+    build_parser.add_argument("--no-cache", action="store_true",
+                              help="ignore the build cache in .cache/ and render every page")
     return parser
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,9 +60,14 @@ def _run_build(args: argparse.Namespace) -> int:
     if not site_root.is_dir():
         print(f"{site_root}: error: no such site directory — pass --site DIR", file=sys.stderr)
         return 1
+    progress = None if args.quiet else ProgressLine(sys.stderr)
     try:
-        result = build(site_root, args.out, drafts=args.drafts)
+        result = build(site_root, args.out, drafts=args.drafts, jobs=args.jobs,
+                       use_cache=not args.no_cache,
+                       on_progress=progress.update if progress else None)
     except SiteError as exc:
+        if progress:
+            progress.clear()
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         errors = [p for p in exc.problems if not p.warning]
@@ -60,9 +76,51 @@ def _run_build(args: argparse.Namespace) -> int:
         print(f"build failed: {len(errors)} error{'s' if len(errors) != 1 else ''}; {kept}",
               file=sys.stderr)
         return 1
+    if progress:
+        progress.clear()
     for problem in result.warnings:
         print(problem, file=sys.stderr)
     if not args.quiet:
-        print(f"built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s "
-              f"→ {result.out_dir}")
+        print(f"built {result.pages} pages ({result.files} files: {result.written} written, "
+              f"{result.reused} reused) in {result.seconds:.2f} s → {result.out_dir}")
     return 0
+
+
+class ProgressLine:
+    """Pages rendered so far: a bar redrawn in place on a terminal, a line every few
+    seconds otherwise, and nothing at all for rendering that takes less than a moment."""
+
+    def __init__(self, stream, delay: float = 0.5, every: float = 0.1, plain_every: float = 2):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.delay = delay
+        self.every = every if self.tty else plain_every
+        self.started: float | None = None
+        self.last = 0.0
+        self.shown = False
+
+    def update(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if self.started is None:
+            self.started = now
+        finished = done >= total
+        if now - self.started < self.delay and not (finished and self.shown):
+            return
+        if now - self.last < self.every and not finished:
+            return
+        self.last = now
+        rate = done / max(now - self.started, 1e-9)
+        if self.tty:
+            width = 30
+            filled = width * done // max(total, 1)
+            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] "
+                              f"{done}/{total} pages  {rate:,.0f}/s ")
+        else:
+            self.stream.write(f"rendered {done}/{total} pages ({rate:,.0f}/s)\n")
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown and self.tty:
+            self.stream.write("\r\033[K")
+            self.stream.flush()

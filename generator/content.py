@@ -1,14 +1,16 @@
 """Load the archive's sources: reports and pages (Markdown with front matter) and links."""
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .dates import DateError, PartialDate, parse_date
-from .errors import Problem, error
+from .errors import Problem, SiteError, error
 from .fields import FieldReader, as_mapping
-from .textfile import read_source_text
+from .textfile import decode_source, read_source_bytes, read_source_text
 from .yamlnodes import Mapping, Seq, parse_yaml
 
 REPORTS_DIR = Path("content/reports")
@@ -43,7 +45,7 @@ class Report:
     slug: str
     title: str
     date: PartialDate
-    body: str  # Markdown, exactly as in the file after the front matter
+    body: str | None  # Markdown after the front matter; None if loaded from the cache
     place: str | None = None
     region: str | None = None
     tags: tuple[str, ...] = ()
@@ -51,6 +53,7 @@ class Report:
     source: Source | None = None
     draft: bool = False
     field_lines: tuple[tuple[str, int], ...] = ()  # (field, line) as written in the file
+    digest: str = ""  # of the file's bytes: what caches and page plans key on
 
     def line_of(self, field: str) -> int:
         """The file line of a front-matter field, or 1 when the field is not written."""
@@ -64,9 +67,10 @@ class Page:
     src_path: Path
     slug: str
     title: str
-    body: str
+    body: str | None  # None if loaded from the cache: see body_text()
     description: str | None = None
     draft: bool = False
+    digest: str = ""  # of the file's bytes
 
 
 @dataclass(frozen=True)
@@ -88,32 +92,69 @@ class Content:
 
 
 def load_content(site_root: Path) -> tuple[Content, list[Problem]]:
-    """Read every source under content/; drafts are kept here and dropped by the build."""
+    """Read and parse every source under content/ (no cache); drafts are kept here."""
     problems: list[Problem] = []
-    reports = [r for p in _markdown_files(site_root, REPORTS_DIR, problems)
-               if (r := load_report(p, problems)) is not None]
-    pages = [pg for p in _markdown_files(site_root, PAGES_DIR, problems)
-             if (pg := load_page(p, problems)) is not None]
+    parsed = {}
+    for kind, folder in (("report", REPORTS_DIR), ("page", PAGES_DIR)):
+        for path in markdown_files(site_root, folder, problems):
+            data, read_problems = read_source_bytes(path)
+            problems.extend(read_problems)
+            if data is not None:
+                source, parse_problems = parse_source(kind, path, data)
+                problems.extend(parse_problems)
+                parsed[path] = source
     links = load_links(site_root / LINKS_FILE, problems)
-    return Content(tuple(reports), tuple(pages), tuple(links)), problems
+    return content_of(parsed.values(), links), problems
 
 
-def _markdown_files(site_root: Path, folder: Path, problems: list[Problem]) -> list[Path]:
+def content_of(sources, links) -> Content:
+    """Reports and pages in path order, whatever order they were parsed in."""
+    ordered = sorted((s for s in sources if s is not None), key=lambda s: str(s.src_path))
+    return Content(tuple(s for s in ordered if isinstance(s, Report)),
+                   tuple(s for s in ordered if isinstance(s, Page)), tuple(links))
+
+
+def parse_source(kind: str, path: Path, data: bytes) -> tuple[Report | Page | None,
+                                                               list[Problem]]:
+    """Parse one report or page from its bytes: a pure function of its arguments."""
+    problems: list[Problem] = []
+    parse = load_report if kind == "report" else load_page
+    return parse(path, data, problems), problems
+
+
+def body_text(source: Report | Page) -> str:
+    """The Markdown body of a report or page, read again from its file if the record came
+    from the cache (most rebuilds never need the bodies of unchanged reports)."""
+    if source.body is not None:
+        return source.body
+    text, problems = read_source_text(source.src_path)
+    if text is None:
+        raise SiteError(problems)
+    return split_front_matter(text, source.src_path)[1]
+
+
+def digest_of(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def markdown_files(site_root: Path, folder: Path, problems: list[Problem]) -> list[Path]:
     directory = site_root / folder
     if not directory.is_dir():
         return []
     root = site_root.resolve()
     files = []
-    for path in sorted(directory.iterdir()):
-        if path.name.startswith((".", "#")) or path.name.endswith("~"):
-            continue  # editors' backup and lock files
-        if not path.resolve().is_relative_to(root):
-            problems.append(error(path, 0, "this link points outside the site — copy the file "
-                                           "into the site instead of linking to it"))
-        elif path.suffix != ".md" or not path.is_file():
-            problems.append(Problem(path, 0, "not a .md file; ignored", warning=True))
-        else:
-            files.append(path)
+    with os.scandir(directory) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.name.startswith((".", "#")) or entry.name.endswith("~"):
+                continue  # editors' backup and lock files
+            path = Path(entry.path)
+            if entry.is_symlink() and not path.resolve().is_relative_to(root):
+                problems.append(error(path, 0, "this link points outside the site — copy the "
+                                               "file into the site instead of linking to it"))
+            elif not entry.name.endswith(".md") or not entry.is_file():
+                problems.append(Problem(path, 0, "not a .md file; ignored", warning=True))
+            else:
+                files.append(path)
     return files
 
 
@@ -131,8 +172,9 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, list[Problem]]:
                                    "`---` after the last field")]
 
 
-def _read_front_matter(path: Path, problems: list[Problem]) -> tuple[FieldReader, str] | None:
-    text, read_problems = read_source_text(path)
+def _read_front_matter(path: Path, data: bytes,
+                       problems: list[Problem]) -> tuple[FieldReader, str] | None:
+    text, read_problems = decode_source(path, data)
     problems.extend(read_problems)
     if text is None:
         return None
@@ -150,8 +192,8 @@ def _read_front_matter(path: Path, problems: list[Problem]) -> tuple[FieldReader
     return FieldReader(mapping, path, problems), body
 
 
-def load_report(path: Path, problems: list[Problem]) -> Report | None:
-    found = _read_front_matter(path, problems)
+def load_report(path: Path, data: bytes, problems: list[Problem]) -> Report | None:
+    found = _read_front_matter(path, data, problems)
     if found is None:
         return None
     fields, body = found
@@ -170,11 +212,11 @@ def load_report(path: Path, problems: list[Problem]) -> Report | None:
         return None
     field_lines = tuple((key.text, key.line) for key, _ in fields.mapping.entries)
     return Report(path, slug, title, date, body, place, region, tags, summary, source, draft,
-                  field_lines)
+                  field_lines, digest_of(data))
 
 
-def load_page(path: Path, problems: list[Problem]) -> Page | None:
-    found = _read_front_matter(path, problems)
+def load_page(path: Path, data: bytes, problems: list[Problem]) -> Page | None:
+    found = _read_front_matter(path, data, problems)
     if found is None:
         return None
     fields, body = found
@@ -185,7 +227,7 @@ def load_page(path: Path, problems: list[Problem]) -> Page | None:
     draft = fields.boolean("draft", False)
     if _has_errors(problems, path):
         return None
-    return Page(path, slug, title, body, description, draft)
+    return Page(path, slug, title, body, description, draft, digest_of(data))
 
 
 def load_links(path: Path, problems: list[Problem]) -> list[Link]:

@@ -29,7 +29,10 @@ class SiteError(Exception):
 
     def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
         self.problems = tuple(sorted(problems))
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__(self.problems)  # the only argument, so it survives pickling
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
 
 
 def error(path: Path, line: int, message: str) -> Problem:

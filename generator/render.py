@@ -1,36 +1,24 @@
-"""Render the site model to bytes with Jinja: autoescaped, strict, and pure."""
+"""Render page plans to bytes with Jinja: autoescaped, strict, and pure."""
 from __future__ import annotations
 
+import hashlib
 import traceback
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import jinja2
+import jinja2.meta
 
 from . import urls
-from .errors import Problem, SiteError, error
-from .site import Site
-
-# Pages every site has: (output path, template, section of the navigation it belongs to).
-_FIXED_PAGES = (
-    (urls.HOME, "home.html", "home"),
-    (urls.ARCHIVE, "archive.html", "archive"),
-    (urls.WORLD_IP_DAY, "world_ip_day.html", "world-ip-day"),
-    (urls.NOT_FOUND, "404.html", ""),
-)
+from .config import SiteConfig
+from .errors import Problem, error
+from .markup import Rendered
+from .plan import PagePlan
 
 
-@dataclass(frozen=True)
-class GroupKind:
-    """Tags and regions share their templates; this says which of the two a page lists."""
-
-    section: str
-    label: str
-    index_path: PurePosixPath
-
-
-TAG = GroupKind("tags", "标签", urls.TAGS)
-REGION = GroupKind("regions", "地区", urls.REGIONS)
+class TemplateProblem(Exception):
+    def __init__(self, problem: Problem):
+        super().__init__(problem)  # as the only argument, so it survives pickling
+        self.problem = problem
 
 
 def make_environment(templates_dir: Path) -> jinja2.Environment:
@@ -50,40 +38,69 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
 
 @jinja2.pass_context
 def _href(context, target, anchor: str = "") -> str:
-    """Relative URL from the page being rendered to an output path or an entry with one."""
+    """Relative URL from the page being rendered to an output path or anything with one."""
     to_path = target if isinstance(target, PurePosixPath) else target.out_path
     return urls.relative_url(context["page_path"], to_path, anchor)
 
 
-def render_site(site: Site, templates_dir: Path) -> dict[PurePosixPath, bytes]:
-    """Every page of the site as {output path: bytes}; raises SiteError on template errors."""
-    env = make_environment(templates_dir)
-    jobs = [(path, name, section, {}) for path, name, section in _FIXED_PAGES]
-    jobs += [(e.out_path, "report.html", "archive", {"entry": e}) for e in site.reports]
-    for kind, groups in ((TAG, site.tags), (REGION, site.regions)):
-        jobs.append((kind.index_path, "group_index.html", kind.section,
-                     {"kind": kind, "groups": groups}))
-        jobs += [(g.out_path, "group.html", kind.section, {"kind": kind, "group": g})
-                 for g in groups]
-    jobs += [(p.out_path, "page.html", p.page.slug, {"entry": p}) for p in site.pages]
-    outputs: dict[PurePosixPath, bytes] = {}
-    problems: list[Problem] = []
-    for out_path, name, section, extra in jobs:
+class Renderer:
+    """Renders one page at a time; the same plan and body always give the same bytes."""
+
+    def __init__(self, templates_dir: Path, config: SiteConfig, nav: tuple):
+        self.templates_dir = templates_dir
+        self.env = make_environment(templates_dir)
+        self.common = {"config": config, "nav": nav}
+
+    def render(self, plan: PagePlan, body: Rendered | None) -> bytes:
         try:
-            template = env.get_template(name)
-            html = template.render(site=site, config=site.config, page_path=out_path,
-                                   section=section, **extra)
+            template = self.env.get_template(plan.template)
+            html = template.render(self.common, page_path=plan.out_path, section=plan.section,
+                                   body=body, **dict(plan.values))
         except Exception as exc:  # a template bug of any kind is reported at its template line
-            problems.append(_template_problem(exc, templates_dir, name, out_path))
-            continue
-        outputs[out_path] = html.encode("utf-8")
-    if problems:
-        raise SiteError(sorted(set(problems)))
-    return outputs
+            raise TemplateProblem(_template_problem(exc, self.templates_dir, plan)) from None
+        return html.encode("utf-8")
+
+    def template_digests(self, names: set[str]) -> dict[str, str]:
+        """For each template, a digest of its source and of every template it pulls in, so
+        that a change to base.html re-renders every page and one to group.html only those."""
+        sources: dict[str, str] = {}
+        problems = []
+        for name in sorted(names):
+            try:
+                self._collect(name, sources)
+            except jinja2.TemplateError as exc:
+                problems.append(_template_problem(exc, self.templates_dir, None, name))
+        if problems:
+            raise TemplateProblem(problems[0])
+        return {name: self._closure_digest(name, sources) for name in names}
+
+    def _collect(self, name: str, sources: dict[str, str]) -> None:
+        if name in sources:
+            return
+        source, _, _ = self.env.loader.get_source(self.env, name)
+        sources[name] = source
+        for child in jinja2.meta.find_referenced_templates(self.env.parse(source)):
+            if child is not None:  # a name computed at run time cannot be followed
+                self._collect(child, sources)
+
+    def _closure_digest(self, name: str, sources: dict[str, str]) -> str:
+        seen, todo = set(), [name]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            todo += [c for c in jinja2.meta.find_referenced_templates(
+                self.env.parse(sources[current])) if c is not None]
+        digest = hashlib.blake2b(digest_size=16)
+        for current in sorted(seen):
+            digest.update(f"{current}\x1f{sources[current]}\x1e".encode())
+        return digest.hexdigest()
 
 
-def _template_problem(exc: Exception, templates_dir: Path, name: str,
-                      out_path: PurePosixPath) -> Problem:
+def _template_problem(exc: Exception, templates_dir: Path, plan: PagePlan | None,
+                      name: str | None = None) -> Problem:
+    name = name or plan.template
     if isinstance(exc, jinja2.TemplateNotFound):
         return error(templates_dir / name, 0, f"template {exc.name!r} not found — every site "
                                               f"needs it in {templates_dir}")
@@ -97,4 +114,20 @@ def _template_problem(exc: Exception, templates_dir: Path, name: str,
         if filename.startswith(str(templates_dir)):
             path, line = Path(filename), lineno
     what = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"
-    return error(path, line, f"{what} (while rendering {out_path}) — fix the template")
+    where = f" (while rendering {plan.out_path})" if plan else ""
+    return error(path, line, f"{what}{where} — fix the template")
+
+
+def merge_template_problems(problems: list[Problem]) -> list[Problem]:
+    """One message per template mistake, not one per page it broke."""
+    merged: dict[tuple, list[str]] = {}
+    for problem in problems:
+        what, _, rest = problem.message.partition(" (while rendering ")
+        page = rest.partition(")")[0]
+        merged.setdefault((problem.path, problem.line, what), []).append(page)
+    out = []
+    for (path, line, what), pages in sorted(merged.items()):
+        others = f" and {len(pages) - 1} other pages" if len(pages) > 1 else ""
+        out.append(error(path, line, f"{what} (while rendering {min(pages)}{others}) — fix "
+                                     "the template"))
+    return out

@@ -1,14 +1,15 @@
 """Assemble the site model: sort, group, place every page, and build the links index."""
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from . import urls
 from .config import SiteConfig
 from .content import Content, Link, Page, Report, Source
-from .markup import Heading, Rendered
+from .dates import PartialDate
 
 WORLD_IP_DAY = "世界知识产权日"
 # The World IP Day index groups its links by what they are; the first group that matches wins.
@@ -17,21 +18,47 @@ UNKNOWN_YEAR = "年份不详"
 
 
 @dataclass(frozen=True)
+class ReportCard:
+    """What a list shows of a report. List pages are given cards, never whole reports, so
+    a change to a report's body cannot leave a list page stale, nor needlessly rebuild it."""
+
+    slug: str
+    title: str
+    date: PartialDate
+    place: str | None
+    region: str | None
+    tags: tuple[str, ...]
+    summary: str | None
+    out_path: PurePosixPath
+    digest: str = field(default="", compare=False)
+
+    @classmethod
+    def of(cls, report: Report) -> "ReportCard":
+        fields = (report.slug, report.title, report.date.iso, str(report.date.uncertain),
+                  report.place or "", report.region or "", "\x1e".join(report.tags),
+                  report.summary or "")
+        digest = hashlib.blake2b("\x1f".join(fields).encode(), digest_size=16).hexdigest()
+        return cls(report.slug, report.title, report.date, report.place, report.region,
+                   report.tags, report.summary, urls.report_path(report.slug), digest)
+
+
+@dataclass(frozen=True)
 class ReportEntry:
-    """A report placed in the site, with its body rendered and its related reading."""
+    """A report placed in the site, with the related reading its source page listed."""
 
     report: Report
-    out_path: PurePosixPath
-    body_html: str
-    headings: tuple[Heading, ...]
+    card: ReportCard
     related_links: tuple[Link, ...]
+
+    @property
+    def out_path(self) -> PurePosixPath:
+        return self.card.out_path
 
 
 @dataclass(frozen=True)
 class PageEntry:
     page: Page
     out_path: PurePosixPath
-    body_html: str
 
 
 @dataclass(frozen=True)
@@ -41,7 +68,7 @@ class Group:
     name: str
     out_path: PurePosixPath | None
     anchor: str
-    reports: tuple[ReportEntry, ...]
+    reports: tuple[ReportCard, ...]
 
 
 @dataclass(frozen=True)
@@ -49,7 +76,7 @@ class IndexedLink:
     """A link in the World IP Day index; `report` is set when the archive holds its text."""
 
     link: Link
-    report: ReportEntry | None
+    report: ReportCard | None
 
 
 @dataclass(frozen=True)
@@ -61,7 +88,7 @@ class LinkGroup:
 @dataclass(frozen=True)
 class Site:
     config: SiteConfig
-    reports: tuple[ReportEntry, ...]
+    reports: tuple[ReportEntry, ...]  # newest first
     pages: tuple[PageEntry, ...]
     tags: tuple[Group, ...]
     regions: tuple[Group, ...]
@@ -69,69 +96,74 @@ class Site:
     world_ip_day: tuple[LinkGroup, ...]
 
     @property
-    def latest(self) -> tuple[ReportEntry, ...]:
-        return self.reports[: self.config.page_size]
+    def cards(self) -> tuple[ReportCard, ...]:
+        return tuple(entry.card for entry in self.reports)
 
     def page(self, slug: str) -> PageEntry | None:
         return next((p for p in self.pages if p.page.slug == slug), None)
 
 
-def build_site(config: SiteConfig, content: Content, bodies: dict[Path, Rendered]) -> Site:
-    """The whole model from validated content; `bodies` maps each source path to its HTML."""
+def build_site(config: SiteConfig, content: Content) -> Site:
+    """The whole model from validated content."""
     reports = sorted(content.reports, key=lambda r: (r.date.newest_first, r.slug))
-    pages = sorted(content.pages, key=lambda p: p.slug)
-
-    entries = tuple(
-        ReportEntry(r, urls.report_path(r.slug), bodies[r.src_path].html,
-                    bodies[r.src_path].headings, _related_links(r, content.links))
-        for r in reports)
-    page_entries = tuple(PageEntry(p, urls.page_path(p.slug), bodies[p.src_path].html)
-                         for p in pages)
-    site = Site(
+    links_by_page = _links_by_source_page(content.links)
+    entries = tuple(ReportEntry(r, ReportCard.of(r),
+                                links_by_page.get(_source_page(r.source), ()))
+                    for r in reports)
+    cards = tuple(entry.card for entry in entries)
+    return Site(
         config=config,
         reports=entries,
-        pages=page_entries,
-        tags=_group_by(entries, lambda r: r.tags, urls.tag_path),
-        regions=_group_by(entries, lambda r: (r.region,) if r.region else (), urls.region_path),
-        years=_group_years(entries),
-        world_ip_day=_world_ip_day_index(content.links, entries),
+        pages=tuple(PageEntry(p, urls.page_path(p.slug))
+                    for p in sorted(content.pages, key=lambda p: p.slug)),
+        tags=_group_by(cards, lambda c: c.tags, urls.tag_path),
+        regions=_group_by(cards, lambda c: (c.region,) if c.region else (), urls.region_path),
+        years=_group_years(cards),
+        world_ip_day=_world_ip_day_index(content.links, cards),
     )
-    return site
 
 
-def _group_by(entries, keys_of, path_of) -> tuple[Group, ...]:
-    grouped: dict[str, list[ReportEntry]] = defaultdict(list)
-    for entry in entries:
-        for key in keys_of(entry.report):
-            grouped[key].append(entry)
+def _group_by(cards, keys_of, path_of) -> tuple[Group, ...]:
+    grouped: dict[str, list[ReportCard]] = defaultdict(list)
+    for card in cards:
+        for key in keys_of(card):
+            grouped[key].append(card)
     ordered = sorted(grouped.items(), key=lambda item: (-len(item[1]), item[0]))
     return tuple(Group(name, path_of(name), name, tuple(members)) for name, members in ordered)
 
 
-def _group_years(entries: tuple[ReportEntry, ...]) -> tuple[Group, ...]:
-    grouped: dict[int | None, list[ReportEntry]] = defaultdict(list)
-    for entry in entries:  # already newest first, unknown years last
-        grouped[entry.report.date.year].append(entry)
+def _group_years(cards: tuple[ReportCard, ...]) -> tuple[Group, ...]:
+    grouped: dict[int | None, list[ReportCard]] = defaultdict(list)
+    for card in cards:  # already newest first, unknown years last
+        grouped[card.date.year].append(card)
     return tuple(
         Group(f"{year}年" if year else UNKNOWN_YEAR, None,
               f"y{year}" if year else "year-unknown", tuple(members))
         for year, members in grouped.items())
 
 
-def _same_page(a: Source | None, b: Source | None) -> bool:
-    return (a is not None and b is not None and a.page_title is not None
-            and (a.site, a.page_title) == (b.site, b.page_title))
+def _source_page(source: Source | None) -> tuple[str | None, str] | None:
+    if source is None or source.page_title is None:
+        return None
+    return (source.site, source.page_title)
 
 
-def _related_links(report: Report, links: tuple[Link, ...]) -> tuple[Link, ...]:
-    """Titles the report's source page listed that the World IP Day index does not take."""
-    return tuple(link for link in links
-                 if WORLD_IP_DAY not in link.title and _same_page(link.source, report.source))
+def _links_by_source_page(links: tuple[Link, ...]) -> dict[tuple, tuple[Link, ...]]:
+    """Titles each source page listed that the World IP Day index does not take: they are
+    shown as related reading on the reports archived from that page."""
+    grouped: dict[tuple, list[Link]] = defaultdict(list)
+    for link in links:
+        page = _source_page(link.source)
+        if page is not None and WORLD_IP_DAY not in link.title:
+            grouped[page].append(link)
+    return {page: tuple(items) for page, items in grouped.items()}
 
 
 def _world_ip_day_index(links: tuple[Link, ...],
-                        entries: tuple[ReportEntry, ...]) -> tuple[LinkGroup, ...]:
-    by_title = {_normalise(e.report.title): e for e in entries}
+                        cards: tuple[ReportCard, ...]) -> tuple[LinkGroup, ...]:
+    by_title: dict[str, ReportCard] = {}
+    for card in cards:  # the newest report of a title wins
+        by_title.setdefault(_normalise(card.title), card)
     grouped: dict[str, list[IndexedLink]] = {name: [] for name, _ in WORLD_IP_DAY_GROUPS}
     seen = set()
     for link in links:

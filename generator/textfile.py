@@ -10,16 +10,26 @@ from .errors import Problem, error
 MAX_SOURCE_BYTES = 10 * 1024 * 1024
 
 
-def read_source_text(path: Path) -> tuple[str | None, list[Problem]]:
-    """Decode a source file to text with LF line endings, or say why it cannot be read."""
+def read_source_bytes(path: Path) -> tuple[bytes | None, list[Problem]]:
+    """A source file's bytes, refusing files too large to be a report."""
     try:
         size = path.stat().st_size
         if size > MAX_SOURCE_BYTES:
             return None, [error(path, 0, f"the file is {size:,} bytes; the limit is "
                                          f"{MAX_SOURCE_BYTES:,} — split it or remove it")]
-        data = path.read_bytes()
+        return path.read_bytes(), []
     except OSError as exc:
         return None, [error(path, 0, f"cannot read the file: {exc.strerror}")]
+
+
+def read_source_text(path: Path) -> tuple[str | None, list[Problem]]:
+    """Read and decode a source file, or say why it cannot be read."""
+    data, problems = read_source_bytes(path)
+    return (None, problems) if data is None else decode_source(path, data)
+
+
+def decode_source(path: Path, data: bytes) -> tuple[str | None, list[Problem]]:
+    """Decode a source file's bytes to text with LF line endings."""
     # Windows editors save UTF-16 with a byte order mark; everything else must be UTF-8.
     utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     encoding = "utf-16" if utf16 else "utf-8-sig"

@@ -28,7 +28,8 @@ RESERVED = frozenset({"archive", "tags", "regions", "reports", "world-ip-day", "
 
 
 def report_path(slug: str) -> PurePosixPath:
-    return PurePosixPath("reports", f"{slug}.html")
+    # Keep in step with validate.py, which spells this path as text for speed.
+    return PurePosixPath(f"reports/{slug}.html")
 
 
 def tag_path(tag: str) -> PurePosixPath:

@@ -23,7 +23,7 @@ def validate_content(content: Content) -> list[Problem]:
 
 def _check_report_slugs(reports: tuple[Report, ...]) -> list[Problem]:
     by_slug: dict[str, list[Report]] = defaultdict(list)
-    for report in sorted(reports, key=lambda r: r.src_path):
+    for report in sorted(reports, key=lambda r: str(r.src_path)):
         by_slug[report.slug].append(report)
     problems = []
     for slug, same in sorted(by_slug.items()):
@@ -48,15 +48,16 @@ def _check_output_paths(content: Content) -> list[Problem]:
     writers: dict[str, list[tuple[str, str, Path | None]]] = defaultdict(list)
 
     def claim(out_path, who: str, src_path: Path | None) -> None:
-        writers[str(out_path).casefold()].append((str(out_path), who, src_path))
+        out_path = str(out_path)
+        writers[out_path.casefold()].append((out_path, who, src_path))
 
     for fixed in urls.FIXED:  # so that a tag named "index" cannot replace the tag index
         claim(fixed, "the site's own page", None)
     first_by_slug = {}  # a repeated slug is reported once, by _check_report_slugs
-    for report in sorted(content.reports, key=lambda r: r.src_path):
+    for report in sorted(content.reports, key=lambda r: str(r.src_path)):
         first_by_slug.setdefault(report.slug, report)
     for report in first_by_slug.values():
-        claim(urls.report_path(report.slug), str(report.src_path), report.src_path)
+        claim(f"reports/{report.slug}.html", str(report.src_path), report.src_path)
     for page in content.pages:
         claim(urls.page_path(page.slug), str(page.src_path), page.src_path)
     # A tag or region page is one writer, however many reports share it.
@@ -68,13 +69,13 @@ def _check_output_paths(content: Content) -> list[Problem]:
             for name in names_of(report):
                 users[name].append(report.src_path)
         for name, paths in users.items():
-            claim(path_of(name), f"{label} {name!r} of {', '.join(map(str, sorted(paths)))}",
-                  min(paths))
+            claim(path_of(name), f"{label} {name!r} of {', '.join(sorted(map(str, paths)))}",
+                  min(paths, key=str))
     problems = []
     for _, claims in sorted(writers.items()):
         if len(claims) > 1:
             listed = "; ".join(f"{out} by {who}" for out, who, _ in sorted(claims))
-            blamed = min(src for _, _, src in claims if src is not None)
+            blamed = min((src for _, _, src in claims if src is not None), key=str)
             problems.append(error(blamed, 0, f"several sources would write one output file: "
                                              f"{listed} — rename one of them"))
     return problems

@@ -7,10 +7,13 @@ is never replaced, so no user file is deleted without being asked.
 """
 from __future__ import annotations
 
+import ctypes
+import functools
 import json
 import os
 import shutil
 import tempfile
+from stat import S_ISLNK
 from pathlib import Path, PurePosixPath
 
 from .errors import Problem, SiteError, error
@@ -50,8 +53,13 @@ def check_output_dir(site_root: Path, out_dir: Path) -> list[Problem]:
 
 
 def _files_not_written_by_us(out_dir: Path) -> list[str]:
-    present = sorted(str(p.relative_to(out_dir).as_posix())
-                     for p in out_dir.rglob("*") if not p.is_dir() or p.is_symlink())
+    present = []
+    for folder, dirs, files in os.walk(out_dir):  # does not follow links to folders
+        rel = os.path.relpath(folder, out_dir)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        present += [prefix + name for name in files]
+        present += [prefix + name for name in dirs if os.path.islink(os.path.join(folder, name))]
+    present.sort()
     if not present:
         return []
     try:
@@ -83,44 +91,76 @@ def collect_static(static_dir: Path, site_root: Path) -> dict[PurePosixPath, Pat
     return found
 
 
-def write_site(pages: dict[PurePosixPath, bytes], static: dict[PurePosixPath, Path],
-               out_dir: Path) -> int:
-    """Write the whole site to a fresh directory, then swap it in. Returns files written."""
-    clash = sorted(str(p) for p in pages.keys() & static.keys())
-    if clash:
-        raise SiteError([error(static[PurePosixPath(clash[0])], 0,
-                               f"static file {clash[0]} would overwrite a generated page — "
-                               "rename it")])
-    out_dir = out_dir.absolute()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
-    try:
-        for out_path, data in pages.items():
-            _write_file(staging / out_path, data)
-        for out_path, src_path in static.items():
-            _write_file(staging / out_path, src_path.read_bytes())
-        files = sorted(str(p) for p in [*pages, *static])
-        manifest = {"format": _MANIFEST_FORMAT, "files": files}
-        _write_file(staging / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=0,
-                                                   sort_keys=True).encode("utf-8"))
-        _swap_in(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return len(pages) + len(static)
+class Staging:
+    """The next output directory, filled beside the current one and swapped in whole.
+
+    Files an incremental build can keep are hard-linked from the current output, so a
+    one-report change writes a few files, yet the swap still replaces the site at once.
+    """
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir.absolute()
+        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.root = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.new-",
+                                          dir=self.out_dir.parent))
+        self._made_dirs: set[str] = {str(self.root)}
+
+    def carry_over(self, out_paths) -> None:
+        # Plain strings: at 10,000 files, pathlib's overhead would outweigh the linking.
+        old, new = str(self.out_dir), str(self.root)
+        for out_path in out_paths:
+            source, target = f"{old}/{out_path}", f"{new}/{out_path}"
+            folder = os.path.dirname(target)
+            if folder not in self._made_dirs:
+                os.makedirs(folder, exist_ok=True)
+                self._made_dirs.add(folder)
+            try:
+                os.link(source, target)
+            except OSError:  # a file system without hard links: copy instead
+                shutil.copy2(source, target)
+
+    def commit(self, files: list[str]) -> None:
+        """Write the manifest of every file and swap the new site in."""
+        manifest = {"format": _MANIFEST_FORMAT, "files": sorted(files)}
+        write_file(self.root, PurePosixPath(MANIFEST), json.dumps(
+            manifest, ensure_ascii=False, indent=0, sort_keys=True).encode("utf-8"))
+        os.chmod(self.root, 0o755)
+        retired = _swap_in(self.root, self.out_dir)
+        if retired is not None:
+            shutil.rmtree(retired)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
-def _write_file(path: Path, data: bytes) -> None:
+def write_file(root: Path, out_path: PurePosixPath, data: bytes) -> tuple[int, int]:
+    """Write one output file under root; returns its (size, mtime_ns) for the cache."""
+    path = root / out_path
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    with open(path, "wb") as handle:
+        handle.write(data)
     os.chmod(path, 0o644)  # mkstemp-style private modes would hide the site from web servers
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
 
 
-def _swap_in(staging: Path, out_dir: Path) -> None:
-    os.chmod(staging, 0o755)
+def file_state(path: Path | str) -> tuple[int, int] | None:
+    """(size, mtime_ns) of an output file as it is now, or None if it is gone."""
+    try:
+        stat = os.lstat(path)
+    except (OSError, ValueError):  # ValueError: a NUL in the name
+        return None
+    return None if S_ISLNK(stat.st_mode) else (stat.st_size, stat.st_mtime_ns)
+
+
+def _swap_in(staging: Path, out_dir: Path) -> Path | None:
+    """Put staging where out_dir is; returns where the old site went, to be removed."""
     if not out_dir.exists():
         os.rename(staging, out_dir)
-        return
+        return None
+    if _exchange(staging, out_dir):
+        return staging  # now holds the old site
+    # No atomic exchange here: two renames, putting the old site back if the second fails.
     retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
     retired.rmdir()
     os.rename(out_dir, retired)
@@ -129,4 +169,21 @@ def _swap_in(staging: Path, out_dir: Path) -> None:
     except BaseException:
         os.rename(retired, out_dir)
         raise
-    shutil.rmtree(retired)
+    return retired
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one step (Linux renameat2 RENAME_EXCHANGE), if possible."""
+    renameat2 = getattr(_libc(), "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+@functools.cache
+def _libc():
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None

@@ -46,8 +46,12 @@ def test_the_console_script_builds_the_current_directory(real_site):
     done = subprocess.run([str(script), "build"], cwd=real_site, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert re.fullmatch(r"built \d+ pages \(\d+ files\) in \d+\.\d\d s → public\n", done.stdout)
+    summary = r"built 20 pages \(21 files: (\d+) written, (\d+) reused\) in \d+\.\d\d s → public\n"
+    assert re.fullmatch(summary, done.stdout).groups() == ("21", "0")
     assert (real_site / "public/index.html").is_file()
+    again = subprocess.run([str(script), "build"], cwd=real_site, capture_output=True,
+                           text=True, timeout=120)
+    assert re.fullmatch(summary, again.stdout).groups() == ("0", "21")
 
 
 def test_the_readme_example_report_reaches_home_archive_and_tags(real_site):
@@ -78,7 +82,7 @@ def test_a_broken_report_gets_one_clear_message_and_the_site_stays(real_site):
     assert len(lines) == 2
     assert tree_bytes(real_site / "public") == before
     assert sorted(p.name for p in real_site.iterdir()) == [
-        "content", "public", "site.yaml", "static", "templates"]
+        ".cache", "content", "public", "site.yaml", "static", "templates"]
 
 
 def test_all_errors_of_a_run_are_listed_together(make_site):
@@ -137,8 +141,9 @@ def test_a_template_error_names_the_template_line(make_site):
     site = make_site({"content/reports/a.md": MINIMAL_REPORT})
     page = site / "templates/page.html"
     write_files(site, {"content/pages/about.md": "---\ntitle: 关于\n---\n正文\n"})
-    page.write_text(page.read_text("utf-8").replace("{{ entry.page.title }}</h1>",
-                                                    "{{ entry.page.no_such_field }}</h1>"))
+    source = page.read_text("utf-8")
+    assert "{{ page.title }}</h1>" in source
+    page.write_text(source.replace("{{ page.title }}</h1>", "{{ page.no_such_field }}</h1>"))
     done = run("build", cwd=site)
     assert done.returncode == 1
     assert re.search(r"templates/page\.html:\d+: .*no_such_field", done.stderr)

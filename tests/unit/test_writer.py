@@ -3,28 +3,56 @@ from pathlib import PurePosixPath as P
 import pytest
 
 from conftest import tree_bytes, write_files
-from generator.errors import SiteError
-from generator.writer import MANIFEST, check_output_dir, collect_static, write_site
+from generator.writer import MANIFEST, Staging, check_output_dir, collect_static, write_file
+
+
+def write_site(files: dict, out):
+    staging = Staging(out)
+    for out_path, data in files.items():
+        write_file(staging.root, out_path, data)
+    staging.commit([str(p) for p in files])
 
 
 def test_the_site_is_swapped_in_whole_and_stale_files_go(tmp_path):
     out = tmp_path / "public"
-    write_site({P("index.html"): b"one", P("reports/a/index.html"): b"a"}, {}, out)
+    write_site({P("index.html"): b"one", P("reports/a.html"): b"a"}, out)
     assert check_output_dir(tmp_path, out) == []
-    write_site({P("index.html"): b"two"}, {}, out)
+    write_site({P("index.html"): b"two"}, out)
     files = tree_bytes(out)
     assert files.pop(MANIFEST)
     assert files == {"index.html": b"two"}
     assert [p.name for p in tmp_path.iterdir()] == ["public"]  # no staging left behind
 
 
-def test_static_files_are_copied_beside_the_pages(tmp_path):
+def test_carried_over_files_are_the_same_file_not_a_copy(tmp_path):
+    out = tmp_path / "public"
+    write_site({P("index.html"): b"one", P("reports/a.html"): b"a"}, out)
+    before = (out / "reports/a.html").stat()
+    staging = Staging(out)
+    staging.carry_over(["reports/a.html"])
+    write_file(staging.root, P("index.html"), b"two")
+    staging.commit(["index.html", "reports/a.html"])
+    after = (out / "reports/a.html").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert (out / "index.html").read_bytes() == b"two"
+
+
+def test_a_discarded_staging_leaves_the_site_alone(tmp_path):
+    out = tmp_path / "public"
+    write_site({P("index.html"): b"one"}, out)
+    before = tree_bytes(out)
+    staging = Staging(out)
+    write_file(staging.root, P("index.html"), b"half-built")
+    staging.discard()
+    assert tree_bytes(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["public"]
+
+
+def test_static_files_are_found_without_hidden_ones(tmp_path):
     write_files(tmp_path, {"static/style.css": "body{}", "static/.DS_Store": "x",
                            "static/img/logo.png": b"\x89PNG"})
     static = collect_static(tmp_path / "static", tmp_path)
     assert sorted(map(str, static)) == ["static/img/logo.png", "static/style.css"]
-    write_site({P("index.html"): b"x"}, static, tmp_path / "public")
-    assert (tmp_path / "public/static/img/logo.png").read_bytes() == b"\x89PNG"
 
 
 def test_an_output_directory_with_files_we_did_not_write_is_refused(tmp_path):
@@ -35,7 +63,7 @@ def test_an_output_directory_with_files_we_did_not_write_is_refused(tmp_path):
 
 def test_a_file_added_to_our_output_by_hand_is_protected_too(tmp_path):
     out = tmp_path / "public"
-    write_site({P("index.html"): b"x"}, {}, out)
+    write_site({P("index.html"): b"x"}, out)
     (out / "CNAME").write_text("example.org")
     (problem,) = check_output_dir(tmp_path, out)
     assert "CNAME" in problem.message
@@ -54,11 +82,3 @@ def test_a_symlinked_output_is_not_followed(tmp_path):
     (tmp_path / "public").symlink_to(tmp_path / "elsewhere")
     (problem,) = check_output_dir(tmp_path, tmp_path / "public")
     assert "symbolic link" in problem.message
-
-
-def test_a_static_file_may_not_replace_a_page(tmp_path):
-    write_files(tmp_path, {"static/x": "x"})
-    with pytest.raises(SiteError):
-        write_site({P("static/x"): b"page"}, {P("static/x"): tmp_path / "static/x"},
-                   tmp_path / "public")
-    assert not (tmp_path / "public").exists()

@@ -1,0 +1,117 @@
+"""Which pages the site has, what each one shows, and a digest of exactly that.
+
+Each template is given only the values its plan names (plus the site-wide `config` and
+`nav`), so the digest of those values says whether the page can change: an incremental
+build re-renders a page only when its inputs, its templates or the site settings did.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from . import urls
+from .content import Page, Report
+from .site import ReportCard, Site
+
+# Navigation shown on every page: (output path, section key, label).
+_NAV = ((urls.HOME, "home", "首页"), (urls.ARCHIVE, "archive", "档案"),
+        (urls.TAGS, "tags", "标签"), (urls.REGIONS, "regions", "地区"),
+        (urls.WORLD_IP_DAY, "world-ip-day", "世界知识产权日"))
+
+
+@dataclass(frozen=True)
+class GroupKind:
+    """Tags and regions share their templates; this says which of the two a page lists."""
+
+    section: str
+    label: str
+    index_path: PurePosixPath
+
+
+TAG = GroupKind("tags", "标签", urls.TAGS)
+REGION = GroupKind("regions", "地区", urls.REGIONS)
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    out_path: PurePosixPath
+    template: str
+    section: str
+    values: tuple[tuple[str, object], ...]  # what the template is given, by name
+    inputs: str  # digest of everything in `values`
+    body_of: Report | Page | None = None  # whose Markdown the page shows, rendered later
+
+
+def navigation(site: Site) -> tuple[tuple[PurePosixPath, str, str], ...]:
+    about = site.page("about")
+    return _NAV + (((about.out_path, "about", "关于"),) if about else ())
+
+
+def plan_pages(site: Site) -> tuple[PagePlan, ...]:
+    memo: dict[int, bytes] = {}  # digests of values many pages share, such as link lists
+
+    def _plan(*args, **kwargs) -> PagePlan:
+        return _make_plan(*args, memo=memo, **kwargs)
+
+    plans = [
+        _plan(urls.HOME, "home.html", "home",
+              latest=site.cards[: site.config.page_size], total=len(site.reports)),
+        _plan(urls.ARCHIVE, "archive.html", "archive", years=site.years,
+              total=len(site.reports)),
+        _plan(urls.WORLD_IP_DAY, "world_ip_day.html", "world-ip-day",
+              groups=site.world_ip_day),
+        _plan(urls.NOT_FOUND, "404.html", ""),
+    ]
+    has_world_ip_day = bool(site.world_ip_day)
+    for entry in site.reports:
+        plans.append(_plan(entry.out_path, "report.html", "archive", body_of=entry.report,
+                           report=entry.report, card=entry.card,
+                           related_links=entry.related_links,
+                           has_world_ip_day=has_world_ip_day))
+    for kind, groups in ((TAG, site.tags), (REGION, site.regions)):
+        plans.append(_plan(kind.index_path, "group_index.html", kind.section, kind=kind,
+                           groups=tuple((g.name, g.out_path, len(g.reports)) for g in groups)))
+        plans += [_plan(g.out_path, "group.html", kind.section, kind=kind, group=g)
+                  for g in groups]
+    for entry in site.pages:
+        plans.append(_plan(entry.out_path, "page.html", entry.page.slug, body_of=entry.page,
+                           page=entry.page))
+    return tuple(plans)
+
+
+def _make_plan(out_path: PurePosixPath, template: str, section: str, *, memo: dict,
+               body_of: Report | Page | None = None, **values: object) -> PagePlan:
+    items = tuple(sorted(values.items()))
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{out_path}\x1f{template}\x1f{section}".encode())
+    for name, value in items:
+        digest.update(f"\x1d{name}\x1f".encode())
+        _feed(digest, value, memo)
+    return PagePlan(out_path, template, section, items, digest.hexdigest(), body_of)
+
+
+def _feed(digest, value: object, memo: dict[int, bytes]) -> None:
+    """Add a value to a digest; reports and pages by their file digest, cards by theirs."""
+    if isinstance(value, ReportCard):
+        digest.update(b"C" + value.digest.encode())
+    elif isinstance(value, (Report, Page)):
+        digest.update(b"R" + value.digest.encode() + str(value.src_path).encode())
+    elif isinstance(value, (tuple, list)):
+        # A tuple shared by many pages (the same object) is digested once. The memo lives
+        # for one planning only, while every value it has seen is still alive.
+        part = memo.get(id(value)) if isinstance(value, tuple) else None
+        if part is None:
+            inner = hashlib.blake2b(digest_size=16)
+            for item in value:
+                _feed(inner, item, memo)
+            part = b"(%d:" % len(value) + inner.digest()
+            if isinstance(value, tuple):
+                memo[id(value)] = part
+        digest.update(part)
+    elif hasattr(value, "__dataclass_fields__"):
+        digest.update(type(value).__name__.encode())
+        for name in value.__dataclass_fields__:
+            _feed(digest, getattr(value, name), memo)
+    else:  # str, int, bool, None, paths, dates' parts
+        digest.update(b"V" + repr(value).encode() + b"\x1f")

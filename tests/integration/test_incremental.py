@@ -1,0 +1,193 @@
+"""Incremental and parallel builds give exactly the bytes of a clean build, and do only
+the work a change requires."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from benchmarks.corpus import write_corpus
+from conftest import REPO, tree_bytes, write_files
+from generator.build import build
+from generator.cache import CACHE_PATH
+
+REGIONS = ["江苏省", "浙江省", "江西省"]
+TAGS = ["专利", "商标", "版权", "知识产权联席会议"]
+TITLES = ["盐城市大丰区召开知识产权联席会议", "关于第17个世界知识产权日活动方案", "泛珠三角区域合作",
+          "浙江省知识产权工作会议"]
+
+
+def report_text(title: str, date: str, region: str, tags: list[str], body: str,
+                summary: str = "一句话。") -> str:
+    return (f"---\ntitle: {title}\ndate: {date}\nregion: {region}\n"
+            f"tags: [{', '.join(tags)}]\nsummary: {summary}\n"
+            f"source:\n  site: 高考猫\n  page_title: 最新知识产权联席会议总结\n---\n\n{body}\n")
+
+
+reports = st.builds(
+    report_text,
+    title=st.sampled_from(TITLES),
+    date=st.sampled_from(["2015-06-18", "2015", "XXXX-05-10", "XXXX-12-13", "2024-04-26?"]),
+    region=st.sampled_from(REGIONS),
+    tags=st.lists(st.sampled_from(TAGS), min_size=1, max_size=3, unique=True),
+    body=st.sampled_from(["据统计,,共申请各类专利3326件。", "## 会议内容\n\n正文。\n\n- 一\n- 二",
+                          "会议商定下一届由湖南省承办。"]),
+    summary=st.sampled_from(["一句话。", "另一句话。"]),
+)
+names = st.sampled_from([f"r{i}" for i in range(5)])
+field_edits = st.tuples(st.just("field"), names, st.one_of(  # one field of one report
+    st.tuples(st.just("title"), st.sampled_from(TITLES)),
+    st.tuples(st.just("date"), st.sampled_from(["2016-01-01", "XXXX-01-01"])),
+    st.tuples(st.just("region"), st.sampled_from(REGIONS)),
+    st.tuples(st.just("summary"), st.sampled_from(["一句话。", "另一句话。"]))))
+edits = st.one_of(
+    st.tuples(st.just("write"), names, reports),  # add or change a report
+    field_edits, field_edits, field_edits,  # the subtle edits, drawn more often
+    st.tuples(st.just("delete"), names),
+    st.tuples(st.just("rename"), names, names),
+    st.tuples(st.just("template"), st.sampled_from(["base.html", "group.html", "report.html"]),
+              st.sampled_from(["<!-- a -->", "<!-- b -->"])),
+    st.tuples(st.just("link"), st.sampled_from(TITLES + ["什么是侵犯知识产权深度解读"])),
+    st.tuples(st.just("static"), st.sampled_from(["body{}", "p{}"])),
+    st.tuples(st.just("settings"), st.sampled_from([5, 20])),
+)
+
+
+def apply(site: Path, edit: tuple) -> None:
+    reports_dir = site / "content/reports"
+    if edit[0] == "write":
+        (reports_dir / f"{edit[1]}.md").write_text(edit[2], encoding="utf-8")
+    elif edit[0] == "field":
+        path = reports_dir / f"{edit[1]}.md"
+        if path.exists():
+            field, value = edit[2]
+            lines = [f"{field}: {value}" if line.startswith(f"{field}:") else line
+                     for line in path.read_text("utf-8").split("\n")]
+            path.write_text("\n".join(lines), encoding="utf-8")
+    elif edit[0] == "delete":
+        (reports_dir / f"{edit[1]}.md").unlink(missing_ok=True)
+    elif edit[0] == "rename":
+        source = reports_dir / f"{edit[1]}.md"
+        if source.exists() and not (reports_dir / f"{edit[2]}.md").exists():
+            source.rename(reports_dir / f"{edit[2]}.md")
+    elif edit[0] == "template":
+        template = site / "templates" / edit[1]
+        text = template.read_text("utf-8").replace("<!-- a -->", "").replace("<!-- b -->", "")
+        template.write_text(text + edit[2] + "\n", encoding="utf-8")
+    elif edit[0] == "link":
+        with open(site / "content/links.yaml", "a", encoding="utf-8") as links:
+            links.write(f"- title: {edit[1]}\n  source:\n    site: 高考猫\n"
+                        f"    page_title: 最新知识产权联席会议总结\n")
+    elif edit[0] == "static":
+        (site / "static/extra.css").write_text(edit[1], encoding="utf-8")
+    elif edit[0] == "settings":
+        (site / "site.yaml").write_text(f"title: 档案\npage_size: {edit[1]}\n", encoding="utf-8")
+
+
+def fresh_site(root: Path) -> Path:
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(REPO / "static", root / "static")
+    write_files(root, {"site.yaml": "title: 档案\n", "content/links.yaml": ""})
+    for index, title in enumerate(TITLES):  # r0 to r3; edits may add r4
+        write_files(root, {f"content/reports/r{index}.md": report_text(
+            title, f"201{index}", REGIONS[index % 3], TAGS[:index + 1], "正文。")})
+    return root
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(edits, min_size=1, max_size=6))
+@example(steps=[("field", "r0", ("title", TITLES[1]))])  # lists show titles: must follow
+def test_every_incremental_build_equals_a_clean_build(tmp_path, steps):
+    site = fresh_site(tmp_path / "site")
+    build(site, site / "public", jobs=1)
+    for step in steps:
+        apply(site, step)
+        incremental = build(site, site / "public", jobs=1)
+        clean = tmp_path / "clean"
+        if clean.exists():
+            shutil.rmtree(clean)
+        build(site, clean, use_cache=False, jobs=1)
+        assert tree_bytes(site / "public") == tree_bytes(clean), step
+        assert incremental.written + incremental.reused == incremental.files
+
+
+def test_a_body_change_rewrites_only_that_report(real_site):
+    build(real_site)
+    path = real_site / "content/reports/dafeng-ip-joint-meeting.md"
+    path.write_text(path.read_text("utf-8") + "\n补记一句。\n", encoding="utf-8")
+    result = build(real_site)
+    assert result.written == 1
+    assert "补记一句。" in (real_site / "public/reports/dafeng-ip-joint-meeting.html").read_text()
+
+
+def test_a_title_change_rewrites_the_lists_that_show_it_and_nothing_else(real_site):
+    first = build(real_site)
+    before = tree_bytes(real_site / "public")
+    path = real_site / "content/reports/dafeng-ip-joint-meeting.md"
+    path.write_text(path.read_text("utf-8").replace("title: 盐城市大丰区", "title: 江苏盐城市大丰区"),
+                    encoding="utf-8")
+    result = build(real_site)
+    after = tree_bytes(real_site / "public")
+    changed = sorted(name for name in after if after[name] != before.get(name))
+    assert changed == [".ipr-archive-manifest.json"] * 0 + [
+        "archive/index.html", "index.html", "regions/江苏省.html",
+        "reports/dafeng-ip-joint-meeting.html", "tags/专利.html", "tags/知识产权强县.html",
+        "tags/知识产权联席会议.html"]
+    assert result.written == len(changed) and result.reused == first.files - len(changed)
+
+
+def test_a_template_change_rerenders_only_the_pages_using_it(real_site):
+    build(real_site)
+    template = real_site / "templates/group.html"
+    template.write_text(template.read_text("utf-8") + "<!-- changed -->\n", encoding="utf-8")
+    result = build(real_site)
+    tag_and_region_pages = len(list((real_site / "public/tags").glob("*.html"))) + \
+        len(list((real_site / "public/regions").glob("*.html"))) - 2  # not the two indexes
+    assert result.written == tag_and_region_pages
+
+
+def test_nothing_changed_writes_nothing_and_reports_the_warnings_again(real_site):
+    path = real_site / "content/reports/dafeng-ip-joint-meeting.md"
+    path.write_text(path.read_text("utf-8").replace("---\n\n", "author: 某人\n---\n\n", 1),
+                    encoding="utf-8")
+    first = build(real_site)
+    second = build(real_site)
+    assert (second.written, second.reused) == (0, first.files)
+    assert [str(w) for w in second.warnings] == [str(w) for w in first.warnings]
+    assert any("unknown field 'author'" in w.message for w in second.warnings)
+
+
+def test_a_page_edited_in_the_output_by_hand_is_rendered_again(real_site):
+    build(real_site)
+    page = real_site / "public/reports/dafeng-ip-joint-meeting.html"
+    clean = page.read_bytes()
+    page.write_bytes(clean.replace("盐城".encode(), "某地".encode()))
+    result = build(real_site)
+    assert result.written == 1 and page.read_bytes() == clean
+
+
+def test_parallel_and_single_process_builds_are_identical(tmp_path):
+    site = write_corpus(450, tmp_path / "corpus")
+    one = build(site, tmp_path / "one", jobs=1, use_cache=False)
+    two = build(site, tmp_path / "two", jobs=2, use_cache=False)
+    assert one.pages == two.pages > 450
+    assert tree_bytes(tmp_path / "one") == tree_bytes(tmp_path / "two")
+
+
+def test_a_cold_parallel_build_fills_the_cache_for_the_next(tmp_path):
+    site = write_corpus(450, tmp_path / "corpus")
+    build(site, jobs=2)
+    again = build(site, jobs=2)
+    assert again.written == 0
+    (site / "content/reports/report-000100.md").write_text(
+        (site / "content/reports/report-000100.md").read_text("utf-8") + "\n新增一句。\n",
+        encoding="utf-8")
+    assert build(site, jobs=2).written == 1
+    build(site, tmp_path / "clean", use_cache=False, jobs=1)
+    assert tree_bytes(site / "public") == tree_bytes(tmp_path / "clean")
+    assert (site / CACHE_PATH).is_file()
