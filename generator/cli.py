@@ -96,7 +96,7 @@ class ProgressLine:
         self.delay = delay
         self.every = every if self.tty else plain_every
         self.started: float | None = None
-        self.last = 0.0
+        self.last = float("-inf")
         self.shown = False
 
     def update(self, done: int, total: int) -> None:

@@ -147,3 +147,52 @@ def test_a_template_error_names_the_template_line(make_site):
     done = run("build", cwd=site)
     assert done.returncode == 1
     assert re.search(r"templates/page\.html:\d+: .*no_such_field", done.stderr)
+
+
+def test_quiet_prints_nothing_on_success(real_site):
+    done = run("build", "--quiet", cwd=real_site)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+class FakeStream:
+    def __init__(self, tty: bool):
+        self.tty, self.text = tty, ""
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(monkeypatch):
+    from generator import cli
+    clock = iter([0.0, 0.6, 0.7, 3.0, 3.1])
+    monkeypatch.setattr(cli.time, "monotonic", lambda: next(clock))
+    plain = cli.ProgressLine(FakeStream(tty=False))
+    for done in (0, 100, 200, 900, 1000):
+        plain.update(done, 1000)
+    assert plain.stream.text.splitlines() == [
+        "rendered 100/1000 pages (167/s)", "rendered 900/1000 pages (300/s)",
+        "rendered 1000/1000 pages (323/s)"]
+    clock = iter([0.0, 0.6, 0.65])
+    monkeypatch.setattr(cli.time, "monotonic", lambda: next(clock))
+    bar = cli.ProgressLine(FakeStream(tty=True))
+    bar.update(0, 10)
+    bar.update(5, 10)
+    bar.update(10, 10)
+    assert bar.stream.text.startswith("\r[###############...............] 5/10 pages")
+    assert "\r[##############################] 10/10 pages" in bar.stream.text
+
+
+def test_progress_stays_silent_for_a_quick_build(monkeypatch):
+    from generator import cli
+    clock = iter([0.0, 0.1, 0.2])
+    monkeypatch.setattr(cli.time, "monotonic", lambda: next(clock))
+    line = cli.ProgressLine(FakeStream(tty=False))
+    for done in (1, 2, 3):
+        line.update(done, 3)
+    assert line.stream.text == ""
