@@ -14,11 +14,11 @@ from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from . import __version__
-from .cache import BuildCache, CacheUnreadable, Output
+from .cache import BuildCache, CacheUnreadable, Output, pack_body
 from .config import SiteConfig, load_config
 from .content import Page, Report, body_text, digest_of
 from .errors import Problem, SiteError, error, raise_if_errors
-from .markup import Rendered, render_markdown
+from .markup import render_markdown
 from .plan import PagePlan, navigation, plan_pages
 from .render import Renderer, TemplateProblem, merge_template_problems
 from .site import build_site
@@ -59,8 +59,7 @@ def build(site_root: Path, out_dir: Path | None = None, *, drafts: bool = False,
     problems += inputs.problems
     inputs_key = _digest(inputs.digest, f"drafts={drafts}")
     cache, cache_problems = (BuildCache.open(site_root, _generator_fingerprint(), build_key)
-                             if use_cache
-                             else (BuildCache.disabled(), []))
+                             if use_cache else (BuildCache.disabled(), []))
     problems += cache_problems
     try:
         if _nothing_changed(cache, inputs_key, out_dir) and not _has_errors(problems):
@@ -78,6 +77,7 @@ def build(site_root: Path, out_dir: Path | None = None, *, drafts: bool = False,
             cache.close()
             cache = BuildCache.fresh(site_root)
             content, found, records = parse_sources(site_root, inputs, cache, jobs)
+        static, inputs = inputs.static, None  # let the files' bytes go: 35 MB per 10,000
         content = published(content, drafts)
         found += validate_content(content)
         problems += found
@@ -86,7 +86,6 @@ def build(site_root: Path, out_dir: Path | None = None, *, drafts: bool = False,
         site = build_site(config, content)
         plans = plan_pages(site)
         renderer = Renderer(site_root / "templates", config, navigation(site))
-        static = inputs.static
         problems += _check_static(static, plans)
         raise_if_errors(problems)
         wanted = _output_keys(plans, static, renderer, build_key)
@@ -98,17 +97,16 @@ def build(site_root: Path, out_dir: Path | None = None, *, drafts: bool = False,
         unchanged = (not to_render and not to_copy and wanted.keys() == cache.outputs.keys()
                      and (out_dir / MANIFEST).is_file())
         outputs = dict(cache.outputs)
-        new_bodies: dict[str, Rendered] = {}
+        new_bodies: dict[str, tuple[bytes, str]] = {}
         if not unchanged:
             outputs, new_bodies = _write(out_dir, plans, to_render, to_copy, static, reusable,
                                          wanted, renderer, cache, config, jobs, on_progress)
         last_build = {"inputs": inputs_key, "pages": len(plans),
                       "warnings": [[str(p.path), p.line, p.message] for p in found
                                    if p.warning]}
+        live_bodies = {_body_key(p.body_of, config) for p in plans if p.body_of}
         problems += cache.save(_generator_fingerprint(), build_key, last_build, records,
-                               new_bodies,
-                               {_body_key(p.body_of, config) for p in plans if p.body_of},
-                               outputs)
+                               new_bodies, live_bodies, outputs)
     finally:
         cache.close()
     written = 0 if unchanged else len(to_render) + len(to_copy)
@@ -130,7 +128,7 @@ def _has_errors(problems: list[Problem]) -> bool:
 
 
 def _write(out_dir, plans, to_render, to_copy, static, reusable, wanted, renderer, cache,
-           config, jobs, on_progress) -> tuple[dict[str, Output], dict[str, Rendered]]:
+           config, jobs, on_progress) -> tuple[dict[str, Output], dict[str, tuple[bytes, str]]]:
     """Fill a staging directory with the reused and the new files, then swap it in."""
     body_keys = {str(p.out_path): _body_key(p.body_of, config) for p in to_render if p.body_of}
     known_bodies = cache.bodies(set(body_keys.values()))
@@ -150,8 +148,9 @@ def _write(out_dir, plans, to_render, to_copy, static, reusable, wanted, rendere
             key = body_keys[str(plan.out_path)]
             body = known_bodies.get(key)
             if body is None:
-                body = new_body = render_markdown(body_text(plan.body_of),
-                                                  allow_raw_html=config.allow_raw_html)
+                body = render_markdown(body_text(plan.body_of),
+                                       allow_raw_html=config.allow_raw_html)
+                new_body = pack_body(body)
         try:
             data = renderer.render(plan, body)
         except TemplateProblem as problem:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,13 +20,13 @@ from .errors import Problem
 from .markup import Heading, Rendered
 
 CACHE_PATH = Path(".cache") / "ipr-archive" / "cache.sqlite"
-FORMAT = "ipr-archive cache 1"
+FORMAT = "ipr-archive cache 2"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, digest TEXT NOT NULL,
                                     record TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html BLOB NOT NULL,
                                    headings TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, key TEXT NOT NULL,
                                     size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL);
@@ -125,16 +126,14 @@ class BuildCache:
                     f"SELECT key, html, headings FROM bodies WHERE key IN "
                     f"({','.join('?' * len(chunk))})", chunk)
                 for key, html, headings in rows:
-                    found[key] = Rendered(html, tuple(Heading(int(level), anchor, text)
-                                                      for level, anchor, text in
-                                                      json.loads(headings)))
-        except (sqlite3.Error, ValueError, TypeError):
+                    found[key] = unpack_body(html, headings)
+        except (sqlite3.Error, ValueError, TypeError, zlib.error):
             return {}  # render them again; save() will rebuild the table
         return found
 
     def save(self, generator: str, build_key: str, last_build: dict,
              sources: dict[str, tuple[str, str]],
-             new_bodies: dict[str, Rendered], live_bodies: set[str],
+             new_bodies: dict[str, tuple[bytes, str]], live_bodies: set[str],
              outputs: dict[str, Output]) -> list[Problem]:
         """Record a successful build. A cache that cannot be written costs only speed."""
         if self._db is None:
@@ -149,10 +148,8 @@ class BuildCache:
                               lambda p, v: (p, v[0], v[1]))
                 self._replace("outputs", self.outputs, outputs,
                               lambda p, v: (p, v.key, v.size, v.mtime_ns))
-                self._db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?)", [
-                    (key, body.html, json.dumps([[h.level, h.anchor, h.text]
-                                                 for h in body.headings], ensure_ascii=False))
-                    for key, body in sorted(new_bodies.items())])
+                self._db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?)",
+                                     [(key, *packed) for key, packed in sorted(new_bodies.items())])
                 self._forget_bodies_except(live_bodies)
         except sqlite3.Error as exc:
             return [Problem(self.path, 0, f"the build cache could not be saved ({exc}); the "
@@ -178,6 +175,20 @@ class BuildCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def pack_body(body: Rendered) -> tuple[bytes, str]:
+    """Rendered Markdown as stored: compressed, since it crosses from the worker processes
+    and fills most of the cache (Chinese HTML shrinks about threefold)."""
+    headings = json.dumps([[h.level, h.anchor, h.text] for h in body.headings],
+                          ensure_ascii=False)
+    return zlib.compress(body.html.encode("utf-8"), 1), headings
+
+
+def unpack_body(html: bytes, headings: str) -> Rendered:
+    return Rendered(zlib.decompress(html).decode("utf-8"),
+                    tuple(Heading(int(level), str(anchor), str(text))
+                          for level, anchor, text in json.loads(headings)))
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -6,7 +6,7 @@ nothing changed, and parse only the files whose bytes did.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
@@ -97,4 +97,7 @@ def parse_sources(site_root: Path, inputs: Inputs, cache: BuildCache, jobs: int,
 
 
 def _parse(source: SourceFile):
-    return parse_source(source.kind, source.path, source.data)
+    found, problems = parse_source(source.kind, source.path, source.data)
+    # Bodies are read again by the few pages that need them; keeping 10,000 of them here
+    # (and sending them back from the workers) would double the build's memory.
+    return (None if found is None else replace(found, body=None)), problems

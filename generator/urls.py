@@ -8,6 +8,7 @@ folders, which keeps copying and swapping the output cheap.
 """
 from __future__ import annotations
 
+import functools
 import posixpath
 from pathlib import PurePosixPath
 from urllib.parse import quote
@@ -46,11 +47,25 @@ def page_path(slug: str) -> PurePosixPath:
 
 def relative_url(from_path: PurePosixPath, to_path: PurePosixPath, anchor: str = "") -> str:
     """The href that leads from the page at `from_path` to `to_path`, both output paths."""
-    rel = posixpath.relpath(str(to_path), str(from_path.parent))
-    href = quote(rel, safe="/")
+    # List pages make tens of thousands of these: a cached prefix per folder pair keeps
+    # posixpath.relpath out of the loop.
+    to_dir, _, name = str(to_path).rpartition("/")
+    href = _folder_prefix(str(from_path.parent), to_dir) + _quoted(name)
     if anchor:
         href += "#" + quote(anchor, safe="")
     return href
+
+
+@functools.lru_cache(maxsize=4096)
+def _folder_prefix(from_dir: str, to_dir: str) -> str:
+    """The relative path from one output folder to another, ending in / unless empty."""
+    rel = posixpath.relpath(to_dir or ".", from_dir or ".")
+    return "" if rel == "." else quote(rel, safe="/") + "/"
+
+
+@functools.lru_cache(maxsize=65536)
+def _quoted(name: str) -> str:
+    return quote(name, safe="")
 
 
 def absolute_url(base_url: str, to_path: PurePosixPath) -> str:
