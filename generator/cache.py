@@ -50,11 +50,11 @@ class BuildCache:
     """Read once at the start of a build, written once at the end of a successful one."""
 
     def __init__(self, path: Path | None, connection: sqlite3.Connection | None,
-                 sources: dict[str, tuple[str, str]], outputs: dict[str, Output],
+                 sources: dict[str, tuple[str, str]] | None, outputs: dict[str, Output],
                  last_build: dict | None = None):
         self.path = path
         self._db = connection
-        self.sources = sources  # relative source path -> (file digest, record JSON)
+        self._sources = sources  # None: not read yet (a build that changes nothing never does)
         self.outputs = outputs  # output path -> Output
         # The last build's input digest, page count and source warnings, when it was made
         # by this generator with these settings for this output.
@@ -96,10 +96,7 @@ class BuildCache:
             meta = dict(db.execute("SELECT key, value FROM meta"))
             if meta.get("format") != FORMAT:
                 raise CacheUnreadable(f"format {meta.get('format')!r}, not {FORMAT!r}")
-            sources = {}
-            if meta.get("generator") == generator:
-                sources = {p: (d, r) for p, d, r in db.execute(
-                    "SELECT path, digest, record FROM sources")}
+            sources = None if meta.get("generator") == generator else {}
             outputs = {}
             last_build = {}
             if meta.get("build") == build_key:  # otherwise no earlier page can be reused
@@ -112,6 +109,17 @@ class BuildCache:
             db.close()
             raise
         return cls(path, db, sources, outputs, last_build)
+
+    @property
+    def sources(self) -> dict[str, tuple[str, str]]:
+        """{relative source path: (file digest, record JSON)} of what was parsed before."""
+        if self._sources is None:
+            try:
+                self._sources = {p: (d, r) for p, d, r in self._db.execute(
+                    "SELECT path, digest, record FROM sources")}
+            except sqlite3.Error as exc:
+                raise CacheUnreadable(str(exc)) from None
+        return self._sources
 
     def bodies(self, keys: set[str]) -> dict[str, Rendered]:
         """Rendered Markdown cached under these keys; missing ones are simply absent."""
