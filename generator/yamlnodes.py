@@ -171,6 +171,10 @@ def _entries(items: list[Node], path: Path,
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, path: Path, offset: int) -> Problem:
     what = exc.problem or "invalid YAML"
+    if "nesting depth" in what:  # libyaml's own limit, met before ours in flow collections
+        mark = exc.problem_mark
+        return error(path, (mark.line if mark else 0) + offset,
+                     f"YAML nested more than {MAX_DEPTH} levels deep — flatten the value")
     # An unclosed quote or a stray line is found further on; where it began is the useful line.
     opened_earlier = ("while scanning a quoted scalar", "while scanning a simple key")
     mark = exc.context_mark if str(exc.context).startswith(opened_earlier) else None

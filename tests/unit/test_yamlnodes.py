@@ -62,3 +62,9 @@ def test_a_second_document_is_an_error():
 def test_quoting_makes_text_of_anything():
     root, _ = parse_yaml('a: "2024"\nb: \'yes\'\nc: 1.10\n', P)
     assert [v.kind for _, v in root.entries] == ["text", "text", "number"]
+
+
+def test_deep_block_nesting_is_refused_too():
+    text = "".join(f"{'  ' * depth}k{depth}:\n" for depth in range(40)) + "  " * 40 + "x\n"
+    root, problems = parse_yaml(text, P)
+    assert root is None and "nested more than 32" in problems[0].message
