@@ -11,7 +11,7 @@ from .dates import DateError, PartialDate, parse_date
 from .errors import Problem, SiteError, error
 from .fields import FieldReader, as_mapping
 from .textfile import decode_source, read_source_bytes, read_source_text
-from .yamlnodes import Mapping, Seq, parse_yaml
+from .yamlnodes import Seq, parse_yaml
 
 REPORTS_DIR = Path("content/reports")
 PAGES_DIR = Path("content/pages")
