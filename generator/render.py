@@ -63,39 +63,40 @@ class Renderer:
     def template_digests(self, names: set[str]) -> dict[str, str]:
         """For each template, a digest of its source and of every template it pulls in, so
         that a change to base.html re-renders every page and one to group.html only those."""
-        sources: dict[str, str] = {}
+        templates: dict[str, tuple[str, list[str]]] = {}  # name -> (source, what it pulls in)
         problems = []
         for name in sorted(names):
             try:
-                self._collect(name, sources)
+                self._collect(name, templates)
             except jinja2.TemplateError as exc:
                 problems.append(_template_problem(exc, self.templates_dir, None, name))
         if problems:
             raise TemplateProblem(problems[0])
-        return {name: self._closure_digest(name, sources) for name in names}
+        return {name: _closure_digest(name, templates) for name in names}
 
-    def _collect(self, name: str, sources: dict[str, str]) -> None:
-        if name in sources:
+    def _collect(self, name: str, templates: dict[str, tuple[str, list[str]]]) -> None:
+        if name in templates:
             return
         source, _, _ = self.env.loader.get_source(self.env, name)
-        sources[name] = source
-        for child in jinja2.meta.find_referenced_templates(self.env.parse(source)):
-            if child is not None:  # a name computed at run time cannot be followed
-                self._collect(child, sources)
+        # A name computed at run time cannot be followed; None stands for it.
+        children = [c for c in jinja2.meta.find_referenced_templates(self.env.parse(source))
+                    if c is not None]
+        templates[name] = (source, children)
+        for child in children:
+            self._collect(child, templates)
 
-    def _closure_digest(self, name: str, sources: dict[str, str]) -> str:
-        seen, todo = set(), [name]
-        while todo:
-            current = todo.pop()
-            if current in seen:
-                continue
+
+def _closure_digest(name: str, templates: dict[str, tuple[str, list[str]]]) -> str:
+    seen, todo = set(), [name]
+    while todo:
+        current = todo.pop()
+        if current not in seen:
             seen.add(current)
-            todo += [c for c in jinja2.meta.find_referenced_templates(
-                self.env.parse(sources[current])) if c is not None]
-        digest = hashlib.blake2b(digest_size=16)
-        for current in sorted(seen):
-            digest.update(f"{current}\x1f{sources[current]}\x1e".encode())
-        return digest.hexdigest()
+            todo += templates[current][1]
+    digest = hashlib.blake2b(digest_size=16)
+    for current in sorted(seen):
+        digest.update(f"{current}\x1f{templates[current][0]}\x1e".encode())
+    return digest.hexdigest()
 
 
 def _template_problem(exc: Exception, templates_dir: Path, plan: PagePlan | None,

@@ -36,6 +36,7 @@ class Inputs:
 
     files: tuple[SourceFile, ...]
     static: dict[PurePosixPath, Path]
+    static_digests: dict[PurePosixPath, str]
     digest: str
     problems: tuple[Problem, ...]
 
@@ -50,17 +51,20 @@ def read_inputs(site_root: Path) -> Inputs:
             if data is not None:
                 files.append(SourceFile(kind, path, f"{folder.as_posix()}/{path.name}", data,
                                         digest_of(data)))
-    static = collect_static(site_root / "static", site_root)
+    static, static_problems = collect_static(site_root / "static", site_root)
+    problems += static_problems
+    static_digests = {out_path: digest_of(src_path.read_bytes())
+                      for out_path, src_path in sorted(static.items())}
     digest = hashlib.blake2b(digest_size=16)
     for source in files:
         digest.update(f"S{source.key}\x1f{source.digest}\x1e".encode())
-    for out_path, src_path in sorted(static.items()):
-        digest.update(f"F{out_path}\x1f{digest_of(src_path.read_bytes())}\x1e".encode())
+    for out_path, file_digest in static_digests.items():
+        digest.update(f"F{out_path}\x1f{file_digest}\x1e".encode())
     for extra in [site_root / LINKS_FILE, *_files_under(site_root / TEMPLATES_DIR)]:
         if extra.is_file():
             digest.update(f"X{extra.relative_to(site_root).as_posix()}\x1f"
                           f"{digest_of(extra.read_bytes())}\x1e".encode())
-    return Inputs(tuple(files), static, digest.hexdigest(), tuple(problems))
+    return Inputs(tuple(files), static, static_digests, digest.hexdigest(), tuple(problems))
 
 
 def _files_under(folder: Path) -> list[Path]:

@@ -16,7 +16,7 @@ import tempfile
 from stat import S_ISLNK
 from pathlib import Path, PurePosixPath
 
-from .errors import Problem, SiteError, error
+from .errors import Problem, error
 
 MANIFEST = ".ipr-archive-manifest.json"
 _MANIFEST_FORMAT = "ipr-archive output manifest 1"
@@ -70,10 +70,11 @@ def _files_not_written_by_us(out_dir: Path) -> list[str]:
     return [p for p in present if p not in written and p != MANIFEST]
 
 
-def collect_static(static_dir: Path, site_root: Path) -> dict[PurePosixPath, Path]:
+def collect_static(static_dir: Path, site_root: Path
+                   ) -> tuple[dict[PurePosixPath, Path], list[Problem]]:
     """Static files to copy, as {output path: source path}; links leaving the site are refused."""
     if not static_dir.is_dir():
-        return {}
+        return {}, []
     root = site_root.resolve()
     found: dict[PurePosixPath, Path] = {}
     problems = []
@@ -86,9 +87,7 @@ def collect_static(static_dir: Path, site_root: Path) -> dict[PurePosixPath, Pat
                                            "into static/ instead"))
             continue
         found[PurePosixPath("static", *rel.parts)] = path
-    if problems:
-        raise SiteError(problems)
-    return found
+    return found, problems
 
 
 class Staging:

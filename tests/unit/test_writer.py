@@ -51,8 +51,19 @@ def test_a_discarded_staging_leaves_the_site_alone(tmp_path):
 def test_static_files_are_found_without_hidden_ones(tmp_path):
     write_files(tmp_path, {"static/style.css": "body{}", "static/.DS_Store": "x",
                            "static/img/logo.png": b"\x89PNG"})
-    static = collect_static(tmp_path / "static", tmp_path)
+    static, problems = collect_static(tmp_path / "static", tmp_path)
     assert sorted(map(str, static)) == ["static/img/logo.png", "static/style.css"]
+    assert problems == []
+
+
+def test_a_static_link_out_of_the_site_is_an_error_not_a_copy(tmp_path):
+    (tmp_path / "outside.txt").write_text("secret")
+    site = tmp_path / "site"
+    write_files(site, {"static/style.css": "body{}"})
+    (site / "static/leak.txt").symlink_to(tmp_path / "outside.txt")
+    static, problems = collect_static(site / "static", site)
+    assert sorted(map(str, static)) == ["static/style.css"]
+    assert [p.path.name for p in problems] == ["leak.txt"]
 
 
 def test_an_output_directory_with_files_we_did_not_write_is_refused(tmp_path):
