@@ -44,7 +44,7 @@ def ours_setup(corpus: Path, size_dir: Path, count: int) -> Setup:
     return Setup(
         tool="ours",
         command=[sys.executable, "-m", "generator", "build",
-                 "--site", str(corpus), "--out", str(out), "--quiet"],
+                 "--site", str(corpus), "--out", str(out), "--quiet", "--no-search"],
         cwd=REPO,
         output=out,
         cold_paths=[corpus / ".cache", out],

@@ -7,6 +7,7 @@ other file is carried over from the previous output, and the new site is swapped
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import time
@@ -16,12 +17,14 @@ from typing import Callable
 
 from . import __version__
 from .cache import BuildCache, CacheUnreadable, Output, pack_body
-from .config import SiteConfig, load_config
+from .config import CONFIG_NAME, SiteConfig, load_config
 from .content import Page, Report, body_text
-from .errors import Problem, SiteError, error, raise_if_errors
+from .errors import Problem, SiteError, error, raise_if_errors, warning
 from .markup import render_markdown
 from .plan import PagePlan, navigation, plan_pages
 from .render import Renderer, TemplateProblem, merge_template_problems
+from . import search as search_module  # `search` is build()'s switch
+from .search import SearchFailed, SearchFiles, build_search_files, search_problem
 from .site import build_site
 from .sources import parse_sources, read_inputs
 from .validate import published, validate_content
@@ -29,6 +32,10 @@ from .workers import default_jobs, map_in_order
 from .writer import MANIFEST, Staging, check_output_dir, file_state, write_file
 
 Progress = Callable[[int, int], None]  # (pages rendered so far, pages to render)
+
+NO_BASE_URL = ("base_url is not set, so the Atom feed, the sitemap, canonical and Open Graph "
+               "URLs and the permanent URL in citations are left out — set `base_url: "
+               "https://…/` to the address the site is published at")
 
 
 @dataclass(frozen=True)
@@ -44,9 +51,10 @@ class BuildResult:
 
 def build(site_root: Path, out_dir: Path | None = None, *, drafts: bool = False,
           jobs: int | None = None, use_cache: bool = True,
-          on_progress: Progress | None = None) -> BuildResult:
+          on_progress: Progress | None = None, search: bool = True) -> BuildResult:
     """Build the site at `site_root` into `out_dir` (default: public/ under the site root).
 
+    `search=False` leaves the search index out, as `search: false` in site.yaml does.
     Raises SiteError with every problem found; the previous output is then untouched.
     """
     # A build makes a few objects per report, almost none in cycles; the collector's
@@ -54,23 +62,27 @@ def build(site_root: Path, out_dir: Path | None = None, *, drafts: bool = False,
     thresholds = gc.get_threshold()
     gc.set_threshold(50_000, 20, 100)
     try:
-        return _build(site_root, out_dir, drafts, jobs, use_cache, on_progress)
+        return _build(site_root, out_dir, drafts, jobs, use_cache, on_progress, search)
     finally:
         gc.set_threshold(*thresholds)
 
 
 def _build(site_root: Path, out_dir: Path | None, drafts: bool, jobs: int | None,
-           use_cache: bool, on_progress: Progress | None) -> BuildResult:
+           use_cache: bool, on_progress: Progress | None, search: bool) -> BuildResult:
     started = time.perf_counter()
     out_dir = out_dir if out_dir is not None else site_root / "public"
     jobs = jobs or default_jobs()
 
     config, problems = load_config(site_root)
+    if not search:  # --no-search: as `search: false`, so every page says the same
+        config = dataclasses.replace(config, search=False)
+    if config.base_url is None:
+        problems.append(warning(site_root / CONFIG_NAME, 0, NO_BASE_URL))
     problems += check_output_dir(site_root, out_dir)
     build_key = _build_key(config, out_dir)
     inputs = read_inputs(site_root)
     problems += inputs.problems
-    inputs_key = _digest(inputs.digest, f"drafts={drafts}")
+    inputs_key = _digest(inputs.digest, f"drafts={drafts}", f"search={config.search}")
     cache, cache_problems = (BuildCache.open(site_root, _generator_fingerprint(), build_key)
                              if use_cache else (BuildCache.disabled(), []))
     problems += cache_problems
@@ -103,28 +115,47 @@ def _build(site_root: Path, out_dir: Path | None, drafts: bool, jobs: int | None
         problems += _check_static(static, plans)
         raise_if_errors(problems)
         wanted = _output_keys(plans, static_digests, renderer, build_key)
+        search_step = _plan_search(config, plans, wanted, cache, out_dir)
+        if search_step is not None and search_step.reuse:
+            wanted.update(search_step.reuse)
 
         reusable = {path for path, key in wanted.items() if _still_there(
             cache.outputs.get(path), key, f"{out_dir}/{path}")}
         to_render = [plan for plan in plans if str(plan.out_path) not in reusable]
         to_copy = sorted(path for path in static if str(path) not in reusable)
-        unchanged = (not to_render and not to_copy and wanted.keys() == cache.outputs.keys()
+        to_index = search_step is not None and not search_step.reuse
+        unchanged = (not to_render and not to_copy and not to_index
+                     and wanted.keys() == cache.outputs.keys()
                      and (out_dir / MANIFEST).is_file())
         outputs = dict(cache.outputs)
         new_bodies: dict[str, tuple[bytes, str]] = {}
+        search_written = 0
+        search_warnings = [] if search_step is None else [
+            warning(site_root / CONFIG_NAME, 0, message)
+            for message in cache.last_build.get("search_warnings", [])]
         if not unchanged:
-            outputs, new_bodies = _write(out_dir, plans, to_render, to_copy, static, reusable,
-                                         wanted, renderer, cache, config, jobs, on_progress)
-        last_build = {"inputs": inputs_key, "pages": len(plans),
-                      "warnings": [[str(p.path), p.line, p.message] for p in found
-                                   if p.warning]}
+            try:
+                outputs, new_bodies, indexed, search_written = _write(
+                    out_dir, plans, to_render, to_copy, static, reusable, wanted, renderer,
+                    cache, config, jobs, on_progress, search_step if to_index else None)
+            except SearchFailed as exc:
+                raise SiteError([p for p in problems if p.warning]
+                                + [search_problem(site_root / CONFIG_NAME, exc)]) from None
+            if indexed is not None:
+                search_warnings = _search_warnings(site_root, indexed)
+
+        problems += search_warnings
+        last_build = {"inputs": inputs_key, "pages": _html_pages(plans),
+                      "warnings": [[str(p.path), p.line, p.message] for p in
+                                   found + search_warnings if p.warning],
+                      "search_warnings": [p.message for p in search_warnings]}
         live_bodies = {_body_key(p.body_of, config) for p in plans if p.body_of}
         problems += cache.save(_generator_fingerprint(), build_key, last_build, records,
                                new_bodies, live_bodies, outputs)
     finally:
         cache.close()
-    written = 0 if unchanged else len(to_render) + len(to_copy)
-    return BuildResult(len(plans), len(wanted), written, len(wanted) - written,
+    written = 0 if unchanged else len(to_render) + len(to_copy) + search_written
+    return BuildResult(_html_pages(plans), len(wanted), written, len(wanted) - written,
                        time.perf_counter() - started,
                        tuple(sorted(p for p in problems if p.warning)), out_dir)
 
@@ -137,13 +168,22 @@ def _nothing_changed(cache: BuildCache, inputs_key: str, out_dir: Path) -> bool:
                     for path, output in cache.outputs.items()))
 
 
+def _html_pages(plans: tuple[PagePlan, ...]) -> int:
+    """Pages a reader sees; the feed, sitemap and other data files are files, not pages."""
+    return sum(1 for plan in plans if plan.out_path.suffix == ".html")
+
+
 def _has_errors(problems: list[Problem]) -> bool:
     return any(not p.warning for p in problems)
 
 
 def _write(out_dir, plans, to_render, to_copy, static, reusable, wanted, renderer, cache,
-           config, jobs, on_progress) -> tuple[dict[str, Output], dict[str, tuple[bytes, str]]]:
-    """Fill a staging directory with the reused and the new files, then swap it in."""
+           config, jobs, on_progress, search_step: "_SearchStep | None"
+           ) -> tuple[dict[str, Output], dict[str, tuple[bytes, str]], SearchFiles | None, int]:
+    """Fill a staging directory with the reused and the new files, index the pages for
+    search if they changed (adding the search files to `wanted`), then swap it in.
+    Returns the outputs, the newly rendered bodies, the search files and how many of them
+    were written (the rest were the same as the last build's)."""
     body_keys = {str(p.out_path): _body_key(p.body_of, config) for p in to_render if p.body_of}
     known_bodies = cache.bodies(set(body_keys.values()))
     staging = Staging(out_dir)
@@ -186,11 +226,76 @@ def _write(out_dir, plans, to_render, to_copy, static, reusable, wanted, rendere
         for out_path in to_copy:
             state = write_file(staging.root, out_path, static[out_path].read_bytes())
             outputs[str(out_path)] = Output(wanted[str(out_path)], *state)
+        indexed, search_written = None, 0
+        if search_step is not None:
+            # Pagefind reads the finished pages from the staging folder, in one request.
+            indexed = build_search_files(staging.root, search_step.indexed, config.language)
+            same = _unchanged_files(out_dir, indexed.files, cache)
+            staging.carry_over(sorted(same))  # most fragments outlive a one-report change
+            search_written = len(indexed.files) - len(same)
+            for out_path, data in indexed.files.items():
+                path = str(out_path)
+                state = (cache.outputs[path].size, cache.outputs[path].mtime_ns) \
+                    if path in same else write_file(staging.root, out_path, data)
+                outputs[path] = Output(search_step.key, *state)
+                wanted[path] = search_step.key
         staging.commit(list(wanted))
     except BaseException:
         staging.discard()
         raise
-    return outputs, new_bodies
+    return outputs, new_bodies, indexed, search_written
+
+
+def _unchanged_files(out_dir: Path, files: dict[PurePosixPath, bytes],
+                     cache: BuildCache) -> set[str]:
+    """The new search files the last build already wrote, byte for byte and untouched."""
+    same = set()
+    for out_path, data in files.items():
+        path = str(out_path)
+        output = cache.outputs.get(path)
+        if output is None or output.size != len(data) or \
+                file_state(f"{out_dir}/{path}") != (output.size, output.mtime_ns):
+            continue
+        try:
+            with open(f"{out_dir}/{path}", "rb") as handle:
+                if handle.read() == data:
+                    same.add(path)
+        except OSError:
+            continue
+    return same
+
+
+@dataclass(frozen=True)
+class _SearchStep:
+    key: str  # digest of every indexed page's key: the same key, the same search files
+    indexed: tuple[PurePosixPath, ...]  # reports in archive order, then pages
+    reuse: dict[str, str]  # the last build's search files, intact: {path: key}; else empty
+
+
+def _plan_search(config: SiteConfig, plans, wanted: dict[str, str], cache: BuildCache,
+                 out_dir: Path) -> _SearchStep | None:
+    """What to index, and whether the last build's index can be kept: Pagefind has no
+    incremental mode, so any change to an indexed page indexes them all again."""
+    if not config.search:
+        return None
+    indexed = tuple(plan.out_path for plan in plans if plan.body_of is not None)
+    key = _digest("search", search_module.PAGEFIND_VERSION,
+                  *(f"{path}={wanted[str(path)]}" for path in indexed))
+    previous = {path: output.key for path, output in cache.outputs.items()
+                if output.key == key}
+    intact = (str(search_module.FALLBACK) in previous and all(
+        _still_there(cache.outputs[path], key, f"{out_dir}/{path}") for path in previous))
+    return _SearchStep(key, indexed, previous if intact else {})
+
+
+def _search_warnings(site_root: Path, indexed: SearchFiles) -> list[Problem]:
+    if indexed.fallback_shipped:
+        return []
+    limit = search_module.FALLBACK_LIMIT
+    return [warning(site_root / CONFIG_NAME, 0, (
+        f"the offline search index would be {indexed.fallback_bytes / 1e6:.1f} MB, over the "
+        f"{limit / 1e6:g} MB limit, so it is left out: search works when the site is served "
+        "over HTTP, not when it is opened from disk (the search page says so)"))]
 
 
 def _output_keys(plans, static_digests: dict[PurePosixPath, str], renderer: Renderer,

@@ -20,7 +20,7 @@ from .errors import Problem
 from .markup import Heading, Rendered
 
 CACHE_PATH = Path(".cache") / "ipr-archive" / "cache.sqlite"
-FORMAT = "ipr-archive cache 2"
+FORMAT = "ipr-archive cache 3"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -222,6 +222,7 @@ def record_of(source: Report | Page, warnings: list[Problem]) -> str:
             "date": _date_record(source.date),
             "place": source.place, "region": source.region, "tags": list(source.tags),
             "summary": source.summary, "draft": source.draft,
+            "body_sha256": source.body_sha256, "as_found": list(source.as_found),
             "field_lines": [list(pair) for pair in source.field_lines],
             "source": None if s is None else [
                 s.site, s.page_title, s.section, s.url,
@@ -248,7 +249,9 @@ def source_of(record: str, path: Path, digest: str) -> tuple[Report | Page, list
             s[0], s[1], s[2], s[3], None if s[4] is None else _date_of(s[4]))
         return Report(path, f["slug"], f["title"], _date_of(f["date"]), None, f["place"],
                       f["region"], tuple(f["tags"]), f["summary"], source, f["draft"],
-                      tuple((str(k), int(v)) for k, v in f["field_lines"]), digest), warnings
+                      tuple((str(k), int(v)) for k, v in f["field_lines"]), digest,
+                      str(f["body_sha256"]),
+                      as_found=tuple(str(e) for e in f["as_found"])), warnings
     except (ValueError, KeyError, TypeError, IndexError) as exc:
         raise CacheUnreadable(f"a damaged record for {path}: {exc}") from None
 

@@ -39,6 +39,11 @@ def make_parser() -> argparse.ArgumentParser:
                               help="worker processes for large builds (default: one per core)")
     build_parser.add_argument("--no-cache", action="store_true",
                               help="ignore the build cache in .cache/ and render every page")
+    build_parser.add_argument("--no-search", action="store_true",
+                              help="leave the search index out (as `search: false` in "
+                                   "site.yaml); the search page then says so")
+    _add_serve_command(commands)
+    _add_authoring_commands(commands)
     return parser
 
 
@@ -52,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     if args.command == "build":
         return _run_build(args)
+    if args.command == "serve":
+        return _run_serve(args)
+    if args.command in _AUTHORING:
+        return _AUTHORING[args.command](args)
     return 2  # argparse has already refused unknown commands
 
 
@@ -63,7 +72,7 @@ def _run_build(args: argparse.Namespace) -> int:
     progress = None if args.quiet else ProgressLine(sys.stderr)
     try:
         result = build(site_root, args.out, drafts=args.drafts, jobs=args.jobs,
-                       use_cache=not args.no_cache,
+                       use_cache=not args.no_cache, search=not args.no_search,
                        on_progress=progress.update if progress else None)
     except SiteError as exc:
         if progress:
@@ -124,3 +133,295 @@ class ProgressLine:
         if self.shown and self.tty:
             self.stream.write("\r\033[K")
             self.stream.flush()
+
+
+# --- ipr-archive serve ------------------------------------------------------------------
+
+SERVE_OUT = Path(".cache") / "ipr-archive" / "serve"
+
+
+def _add_serve_command(commands) -> None:
+    serve = commands.add_parser(
+        "serve", help="preview the site on this machine, rebuilt and reloaded on every save",
+        description="Build the site, serve it over HTTP on 127.0.0.1, and rebuild it whenever "
+                    "a file in content/, templates/, static/ or site.yaml changes; open pages "
+                    "reload by themselves. A failed rebuild is shown in the terminal and over "
+                    "the open page, while the last good site stays served. The preview is "
+                    "built into .cache/ipr-archive/serve/, never into public/. Ctrl-C stops.")
+    serve.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                       help="the site root holding site.yaml and content/ (default: .)")
+    serve.add_argument("--out", type=Path, default=None, metavar="DIR",
+                       help="where to build the preview (default: .cache/ipr-archive/serve/ "
+                            "under the site root)")
+    serve.add_argument("--drafts", action="store_true",
+                       help="include reports and pages marked `draft: true`")
+    # Pagefind re-indexes the whole site on every save (it has no incremental mode): half a
+    # second on this archive, a minute at 10,000 reports. A preview leaves it out unless asked.
+    serve.add_argument("--search", action="store_true",
+                       help="index the preview for search too (each rebuild takes longer)")
+    serve.add_argument("--port", type=_port, default=8000, metavar="N",
+                       help="the port to listen on (default: 8000; 0 picks a free one)")
+    serve.add_argument("--bind", type=_address, default="127.0.0.1", metavar="ADDRESS",
+                       help="the address to listen on (default: 127.0.0.1, this machine only); "
+                            "another address lets other machines read the site, drafts included")
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return int(text)
+
+
+def _address(text: str) -> str:
+    import ipaddress
+
+    if text.lower() == "localhost":
+        return "localhost"
+    try:
+        return str(ipaddress.ip_address(text.strip("[]")))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an IP address such as 127.0.0.1 "
+                                         "or ::1") from None
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from .serve import Channel, PreviewServer, Rebuilder, Reporter, is_loopback
+    from .watch import SourceWatcher
+    from .writer import check_output_dir
+
+    site_root: Path = args.site
+    if not site_root.is_dir():
+        print(f"{site_root}: error: no such site directory — pass --site DIR", file=sys.stderr)
+        return 1
+    out_dir = args.out if args.out is not None else site_root / SERVE_OUT
+    refused = [p for p in check_output_dir(site_root, out_dir) if not p.warning]
+    if refused:
+        for problem in refused:
+            print(problem, file=sys.stderr)
+        print("serve: nothing served — choose another --out", file=sys.stderr)
+        return 1
+    if not is_loopback(args.bind):
+        print(f"warning: serving on {args.bind}, not only on this machine: anyone who can "
+              f"reach this address can read the preview, drafts included", file=sys.stderr,
+              flush=True)
+    channel = Channel()
+    try:
+        server = PreviewServer(args.bind, args.port, out_dir, channel,
+                               on_error=lambda text: _say(text.rstrip(), error=True))
+    except OSError as exc:
+        print(f"serve: cannot listen on {args.bind} port {args.port}: {exc.strerror or exc} — "
+              "choose another with --port", file=sys.stderr)
+        return 1
+    progress = ProgressLine(sys.stderr)
+    builds = [0]
+    warned: set = set()
+
+    def built(result, changes: tuple[str, ...]) -> None:
+        builds[0] += 1
+        # The first build is always told; the check after it only if it found something.
+        if builds[0] == 1 or changes or result.written:
+            _say_built(result, changes, progress, warned)
+        warned.clear()
+        warned.update(result.warnings)
+
+    rebuilder = Rebuilder(site_root, out_dir, channel, Reporter(
+        built=built,
+        failed=lambda problems, changes: _say_failed(problems, changes, out_dir, progress),
+        crashed=lambda text: _say(f"the build stopped on a bug:\n{text.rstrip()}", error=True)),
+        drafts=args.drafts, search=args.search)
+    watcher = SourceWatcher(site_root, rebuilder.request,
+                            on_error=lambda text: _say(text, error=True))
+    try:
+        rebuilder.build_now(jobs=None, on_progress=progress.update)
+        rebuilder.start()
+        watcher.start()  # once in place, it asks for a build: what was saved meanwhile
+        print(f"serving {server.url()} (Ctrl-C to stop); watching content/, templates/, "
+              f"static/ and site.yaml in {site_root}", flush=True)
+        server.serve_forever(poll_interval=0.25)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+        rebuilder.stop()
+        channel.close()
+        server.server_close()
+    print("stopped", flush=True)
+    return 0
+
+
+def _say(text: str, error: bool = False) -> None:
+    stamp = time.strftime("%H:%M:%S")
+    print(f"[{stamp}] {text}", file=sys.stderr if error else sys.stdout, flush=True)
+
+
+def _changed(changes: tuple[str, ...]) -> str:
+    if not changes:
+        return ""
+    shown = changes[0] if len(changes) == 1 else f"{len(changes)} files"
+    return f"{shown} changed: "
+
+
+def _say_built(result, changes: tuple[str, ...], progress: ProgressLine,
+               warned: set) -> None:
+    progress.clear()
+    for problem in result.warnings:
+        if problem not in warned:  # each rebuild tells only the warnings it adds
+            _say(str(problem), error=True)
+    _say(f"{_changed(changes)}built {result.pages} pages ({result.files} files: "
+         f"{result.written} written, {result.reused} reused) in {result.seconds:.2f} s "
+         f"→ {result.out_dir}")
+
+
+def _say_failed(problems, changes: tuple[str, ...], out_dir: Path,
+                progress: ProgressLine) -> None:
+    progress.clear()
+    for problem in problems:
+        print(problem, file=sys.stderr, flush=True)
+    errors = [p for p in problems if not p.warning]
+    kept = ("still serving the last good build" if out_dir.exists()
+            else "nothing to serve until the build succeeds")
+    _say(f"{_changed(changes)}build failed: {len(errors)} error{'s' if len(errors) != 1 else ''}"
+         f"; {kept}", error=True)
+
+
+# --- ipr-archive new, check, import ---------------------------------------------------
+
+def _add_authoring_commands(commands) -> None:
+    new = commands.add_parser(
+        "new", help="start a new report file with complete front matter",
+        description="Write content/reports/<slug>.md with every front-matter field and a "
+                    "placeholder body, and print its path. The slug is made from the title "
+                    "(pinyin for Chinese) and made unique, unless --slug is given. An "
+                    "existing file is never overwritten.")
+    new.add_argument("title", metavar="TITLE", help="the report's title")
+    new.add_argument("--date", metavar="D",
+                     help="YYYY-MM-DD, YYYY-MM, YYYY or XXXX-MM-DD (default: today)")
+    new.add_argument("--slug", metavar="S", help="the report's address: a-z, 0-9 and hyphens")
+    new.add_argument("--region", metavar="R", help="the province-level region, e.g. 江苏省")
+    new.add_argument("--tag", metavar="T", action="append", default=[],
+                     help="a subject; repeat for several tags")
+    new.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                     help="the site root holding content/ (default: .)")
+
+    check = commands.add_parser(
+        "check", help="check links, pages and the reports' text without publishing",
+        description="Build the site into a temporary folder and report, as path:line: "
+                    "message, every front-matter problem, every internal link or #anchor "
+                    "that leads nowhere (errors), pages no other page links to, and "
+                    "scraping artifacts in the reports' text (warnings). Slips a report "
+                    "keeps on purpose are listed in its `as_found` field and not reported. "
+                    "Exits 1 if there is any error. public/ and the build cache are not "
+                    "touched.")
+    check.add_argument("--strict", action="store_true",
+                       help="count the check's own warnings (text lint, unlinked pages) "
+                            "as errors")
+    check.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                       help="the site root holding site.yaml and content/ (default: .)")
+    check.add_argument("--jobs", type=_positive, default=None, metavar="N",
+                       help="worker processes for the build (default: one per core)")
+
+    imports = commands.add_parser(
+        "import", help="turn a scraped page into reports and links",
+        description="Read a scraped plain-text page (its title, an update line, sections "
+                    "headed …一/…二 or 一、/（一）, and a tail of related-article titles), "
+                    "write one report per section to content/reports/, and append the "
+                    "related titles content/links.yaml does not list yet. Sections already "
+                    "archived are left alone, and no file is ever overwritten. Nothing is "
+                    "written if the page cannot be read.")
+    imports.add_argument("file", type=Path, metavar="FILE", help="the scraped page, as text")
+    imports.add_argument("--dry-run", action="store_true",
+                         help="print what would be written, and write nothing")
+    imports.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                         help="the site root holding content/ (default: .)")
+
+
+def _no_site(site_root: Path) -> bool:
+    if site_root.is_dir():
+        return False
+    print(f"{site_root}: error: no such site directory — pass --site DIR", file=sys.stderr)
+    return True
+
+
+def _run_new(args: argparse.Namespace) -> int:
+    from .scaffold import ScaffoldError, plan_new_report, write_new_report
+
+    if _no_site(args.site):
+        return 1
+    try:
+        report, path = plan_new_report(args.site, args.title, date=args.date, slug=args.slug,
+                                       region=args.region, tags=tuple(args.tag))
+        path = write_new_report(args.site, report)
+    except ScaffoldError as exc:
+        for message in exc.messages:
+            print(f"ipr-archive new: error: {message}", file=sys.stderr)
+        return 1
+    except FileExistsError:
+        print(f"{path}: error: the file already exists and is left as it is — choose another "
+              "--slug", file=sys.stderr)
+        return 1
+    print(path)
+    return 0
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from .check import check_site
+
+    if _no_site(args.site):
+        return 1
+    result = check_site(args.site, strict=args.strict, jobs=args.jobs)
+    for problem in result.problems:
+        print(problem)
+    counts = [_plural(result.errors, "error"), _plural(result.warnings, "warning")]
+    notes = [f"{_plural(result.reports, 'report')} and {_plural(result.pages, 'page')} "
+             "checked" if result.built else "the build failed, so links were not checked"]
+    if result.acknowledged:
+        notes.append(f"{_plural(result.acknowledged, 'slip')} kept as found (as_found)")
+    print(f"check: {', '.join(counts)}; {'; '.join(notes)}")
+    return 1 if result.errors else 0
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from .importer import import_page, write_import
+
+    if _no_site(args.site):
+        return 1
+    try:
+        plan = import_page(args.file, args.site)
+    except SiteError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("import failed; nothing was written", file=sys.stderr)
+        return 1
+    for section, path in plan.kept:
+        print(f"{section}: already archived in {path}; left as it is")
+    if plan.links_known:
+        print(f"{_plural(len(plan.links_known), 'related title')} already in "
+              f"{plan.links_path}")
+    if args.dry_run:
+        for path, text in plan.reports:
+            print(f"would write {path}:\n{text}")
+        if plan.links_text:
+            print(f"would append {_plural(len(plan.links_added), 'title')} to "
+                  f"{plan.links_path}:{plan.links_text}")
+        print("dry run: nothing was written")
+        return 0
+    try:
+        created = write_import(plan)
+    except OSError as exc:
+        print(f"{exc.filename or args.site}: error: {exc.strerror} — nothing was imported",
+              file=sys.stderr)
+        return 1
+    for path in created:
+        print(f"wrote {path}")
+    if plan.links_added:
+        print(f"added {_plural(len(plan.links_added), 'title')} to {plan.links_path}")
+    if not created and not plan.links_added:
+        print("nothing new to import")
+    return 0
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+_AUTHORING = {"new": _run_new, "check": _run_check, "import": _run_import}

@@ -21,6 +21,7 @@ class SiteConfig:
     language: str = "zh-CN"
     page_size: int = 20
     allow_raw_html: bool = False
+    search: bool = True
 
 
 # name: what it is, for `--help`-style documentation and unknown-field warnings.
@@ -31,6 +32,7 @@ SETTINGS = {
     "language": "the BCP 47 language of the content, for <html lang>",
     "page_size": "how many reports the home page lists (1 to 1000)",
     "allow_raw_html": "true to pass raw HTML and any link scheme in Markdown through unsanitised",
+    "search": "false to build without the search index (Pagefind and the offline index)",
 }
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -78,4 +80,5 @@ def _read_config(mapping: Mapping, path: Path, problems: list[Problem]) -> SiteC
         language=language,
         page_size=fields.integer("page_size", defaults.page_size, low=1, high=1000),
         allow_raw_html=fields.boolean("allow_raw_html", defaults.allow_raw_html),
+        search=fields.boolean("search", defaults.search),
     )

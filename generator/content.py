@@ -11,7 +11,7 @@ from .dates import DateError, PartialDate, parse_date
 from .errors import Problem, SiteError, error
 from .fields import FieldReader, as_mapping
 from .textfile import decode_source, read_source_bytes, read_source_text
-from .yamlnodes import Seq, parse_yaml
+from .yamlnodes import Scalar, Seq, parse_yaml
 
 REPORTS_DIR = Path("content/reports")
 PAGES_DIR = Path("content/pages")
@@ -22,7 +22,13 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f\x7f?#%]|^\.+$|^\s|\s$")
 _WEB_URL = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
 
-REPORT_FIELDS = ("title", "date", "slug", "place", "region", "tags", "summary", "source", "draft")
+# Limits that keep one file from multiplying into a huge site: a title or summary is
+# repeated on every list that shows the report, and every tag makes pages of its own.
+TEXT_LIMITS = {"title": 300, "place": 100, "summary": 1000, "description": 1000}
+MAX_TAGS = 50
+
+REPORT_FIELDS = ("title", "date", "slug", "place", "region", "tags", "summary", "source", "draft",
+                 "as_found")
 PAGE_FIELDS = ("title", "slug", "description", "draft")
 SOURCE_FIELDS = ("site", "page_title", "section", "url", "retrieved")
 LINK_FIELDS = ("title", "url", "source")
@@ -54,6 +60,12 @@ class Report:
     draft: bool = False
     field_lines: tuple[tuple[str, int], ...] = ()  # (field, line) as written in the file
     digest: str = ""  # of the file's bytes: what caches and page plans key on
+    # SHA-256 of the body as archived (UTF-8, LF line ends, no blank lines at either end),
+    # published so that anyone can check a copy of the text against this archive.
+    body_sha256: str = ""
+    # Excerpts of the body that keep a source's slip on purpose (`据统计,,`): shown on the
+    # report page, and `check` does not warn about slips inside them.
+    as_found: tuple[str, ...] = ()
 
     def line_of(self, field: str) -> int:
         """The file line of a front-matter field, or 1 when the field is not written."""
@@ -127,10 +139,20 @@ def body_text(source: Report | Page) -> str:
     from the cache (most rebuilds never need the bodies of unchanged reports)."""
     if source.body is not None:
         return source.body
-    text, problems = read_source_text(source.src_path)
+    data, problems = read_source_bytes(source.src_path)
+    if data is not None and digest_of(data) != source.digest:
+        # Saved again since the build read it: this body would not match the rest of the
+        # page (its front matter, its digest) nor the cache key it is stored under.
+        problems, data = [error(source.src_path, 0, "the file changed while the site was "
+                                                    "being built — build again")], None
+    text, problems = (None, problems) if data is None else decode_source(source.src_path, data)
     if text is None:
         raise SiteError(problems)
     return split_front_matter(text, source.src_path)[1]
+
+
+def body_sha256(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 def digest_of(data: bytes) -> str:
@@ -208,11 +230,13 @@ def load_report(path: Path, data: bytes, problems: list[Problem]) -> Report | No
     summary = fields.text("summary")
     source = _read_source(fields.mapping_of("source"))
     draft = fields.boolean("draft", False)
+    as_found = _read_as_found(fields, body)
+    _check_limits(fields, {"title": title, "place": place, "summary": summary}, tags)
     if _has_errors(problems, path):
         return None
     field_lines = tuple((key.text, key.line) for key, _ in fields.mapping.entries)
     return Report(path, slug, title, date, body, place, region, tags, summary, source, draft,
-                  field_lines, digest_of(data))
+                  field_lines, digest_of(data), body_sha256(body), as_found=as_found)
 
 
 def load_page(path: Path, data: bytes, problems: list[Problem]) -> Page | None:
@@ -225,6 +249,7 @@ def load_page(path: Path, data: bytes, problems: list[Problem]) -> Page | None:
     slug = _read_slug(fields, path)
     description = fields.text("description")
     draft = fields.boolean("draft", False)
+    _check_limits(fields, {"title": title, "description": description}, ())
     if _has_errors(problems, path):
         return None
     return Page(path, slug, title, body, description, draft, digest_of(data))
@@ -303,6 +328,37 @@ def _safe_name(fields: FieldReader, name: str, value: str | None) -> str | None:
                                      "characters, without / \\ ? # % or control characters"))
         return None
     return value
+
+
+def _check_limits(fields: FieldReader, texts: dict[str, str | None],
+                  tags: tuple[str, ...]) -> None:
+    for name, value in texts.items():
+        if value is not None and len(value) > TEXT_LIMITS[name]:
+            fields.problems.append(error(
+                fields.path, fields.mapping.get(name).line,
+                f"'{name}' is {len(value):,} characters long; the limit is "
+                f"{TEXT_LIMITS[name]:,} — shorten it (the full text belongs in the body)"))
+    if len(tags) > MAX_TAGS:
+        fields.problems.append(error(
+            fields.path, fields.mapping.get("tags").line,
+            f"{len(tags):,} tags; a report may have at most {MAX_TAGS} — keep the subjects "
+            "a reader would browse by"))
+
+
+def _read_as_found(fields: FieldReader, body: str) -> tuple[str, ...]:
+    """The body excerpts a report keeps as found; each must be in the body, or it would
+    acknowledge nothing (and a slip corrected later would leave a stale note on the page)."""
+    excerpts = fields.text_list("as_found", '"据统计,,", "2015?2020年"')
+    node = fields.mapping.get("as_found")
+    lines = {item.text.strip(): item.line for item in getattr(node, "items", ())
+             if isinstance(item, Scalar)}
+    for excerpt in excerpts:
+        if excerpt not in body:
+            fields.problems.append(error(
+                fields.path, lines.get(excerpt, node.line),
+                f"as_found excerpt {excerpt!r} is not in the body — copy it exactly from the "
+                "text, or remove it if the slip was corrected"))
+    return excerpts
 
 
 def _read_url(fields: FieldReader, name: str) -> str | None:

@@ -6,6 +6,7 @@ The archive's sources often give a month and a day but no year; such a date is w
 from __future__ import annotations
 
 import calendar
+import datetime
 import re
 from dataclasses import dataclass
 
@@ -60,6 +61,15 @@ class PartialDate:
         if self.uncertain:
             text += "（存疑）"
         return text
+
+    @property
+    def earliest(self) -> datetime.date:
+        """The first day the date can stand for. An unknown year gives the first year in
+        which the day exists (year 1, or year 4 for 29 February): never a guessed year."""
+        if self.year is None:
+            year = 4 if (self.month, self.day) == (2, 29) else 1
+            return datetime.date(year, self.month, self.day)
+        return datetime.date(self.year, self.month or 1, self.day or 1)
 
     @property
     def newest_first(self) -> tuple:

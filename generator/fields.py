@@ -97,11 +97,11 @@ class FieldReader:
         if not isinstance(node, Seq):
             self._fail(node.line, f"'{name}' must be a list — write `{name}: [{example}]`")
             return ()
-        values = []
+        values: dict[str, None] = {}  # ordered, and deduplicated in linear time
         for item in node.items:
             value = self.text_of(item, f"{name} item", example=example, required=True)
-            if value and value not in values:
-                values.append(value)
+            if value:
+                values[value] = None
         return tuple(values)
 
     def mapping_of(self, name: str) -> "FieldReader | None":

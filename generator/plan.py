@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 
 from . import urls
 from .content import Page, Report
-from .site import ReportCard, Site
+from .site import Group, ReportCard, Site
 
 # Navigation shown on every page: (output path, section key, label).
 _NAV = ((urls.HOME, "home", "首页"), (urls.ARCHIVE, "archive", "档案"),
@@ -22,7 +22,7 @@ _NAV = ((urls.HOME, "home", "首页"), (urls.ARCHIVE, "archive", "档案"),
 
 @dataclass(frozen=True)
 class GroupKind:
-    """Tags and regions share their templates; this says which of the two a page lists."""
+    """Tags, regions and years share their templates; this says which one a page lists."""
 
     section: str
     label: str
@@ -31,6 +31,47 @@ class GroupKind:
 
 TAG = GroupKind("tags", "标签", urls.TAGS)
 REGION = GroupKind("regions", "地区", urls.REGIONS)
+YEAR = GroupKind("archive", "档案", urls.ARCHIVE)
+
+# Outputs written by code rather than by a template (see feeds.py); the name stands in
+# for a template's.
+FEED = "@atom"
+SITEMAP = "@sitemap"
+ROBOTS = "@robots"
+REPORTS_JSON = "@reports-json"
+FEED_ENTRIES = 50
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Where one page of a long list stands among its pages."""
+
+    number: int  # from 1
+    paths: tuple[PurePosixPath, ...]  # every page of the list, first to last
+
+    @property
+    def count(self) -> int:
+        return len(self.paths)
+
+    @property
+    def previous(self) -> PurePosixPath | None:
+        return self.paths[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> PurePosixPath | None:
+        return self.paths[self.number] if self.number < len(self.paths) else None
+
+    def window(self, around: int = 2) -> tuple[int | None, ...]:
+        """Page numbers to show as links: the first, the last, and those near this one;
+        None where numbers are left out."""
+        shown = sorted({1, self.count, *range(max(1, self.number - around),
+                                              min(self.count, self.number + around) + 1)})
+        out: list[int | None] = []
+        for number in shown:
+            if out and number - out[-1] > 1:
+                out.append(None)
+            out.append(number)
+        return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -54,30 +95,62 @@ def plan_pages(site: Site) -> tuple[PagePlan, ...]:
     def _plan(*args, **kwargs) -> PagePlan:
         return _make_plan(*args, memo=memo, **kwargs)
 
+    size = site.config.page_size
     plans = [
         _plan(urls.HOME, "home.html", "home",
-              latest=site.cards[: site.config.page_size], total=len(site.reports)),
-        _plan(urls.ARCHIVE, "archive.html", "archive", years=site.years,
-              total=len(site.reports)),
+              latest=site.cards[:size], total=len(site.reports)),
+        _plan(urls.ARCHIVE, "archive.html", "archive", total=len(site.reports),
+              years=tuple((year.name, year.out_path, year.anchor, len(year.reports),
+                           year.reports[:size]) for year in site.years)),
         _plan(urls.WORLD_IP_DAY, "world_ip_day.html", "world-ip-day",
               groups=site.world_ip_day),
         _plan(urls.NOT_FOUND, "404.html", ""),
+        # Whether search is in the build is a setting, which every page's key covers.
+        _plan(urls.SEARCH, "search.html", "search"),
     ]
     has_world_ip_day = bool(site.world_ip_day)
     for entry in site.reports:
         plans.append(_plan(entry.out_path, "report.html", "archive", body_of=entry.report,
                            report=entry.report, card=entry.card,
                            related_links=entry.related_links,
-                           has_world_ip_day=has_world_ip_day))
+                           has_world_ip_day=has_world_ip_day, newer=entry.newer,
+                           older=entry.older, related=entry.related,
+                           year=(entry.year_name, entry.year_path)))
     for kind, groups in ((TAG, site.tags), (REGION, site.regions)):
         plans.append(_plan(kind.index_path, "group_index.html", kind.section, kind=kind,
                            groups=tuple((g.name, g.out_path, len(g.reports)) for g in groups)))
-        plans += [_plan(g.out_path, "group.html", kind.section, kind=kind, group=g)
-                  for g in groups]
+    for kind, groups in ((YEAR, site.years), (TAG, site.tags), (REGION, site.regions)):
+        for group in groups:
+            plans += _paged(_plan, group, kind, size)
     for entry in site.pages:
         plans.append(_plan(entry.out_path, "page.html", entry.page.slug, body_of=entry.page,
                            page=entry.page))
+    plans += _machine_readable(_plan, site, plans)
     return tuple(plans)
+
+
+def _paged(_plan, group: Group, kind: GroupKind, size: int) -> list[PagePlan]:
+    count = max(1, -(-len(group.reports) // size))
+    paths = tuple(urls.numbered_path(group.out_path, n) for n in range(1, count + 1))
+    return [_plan(path, "group.html", kind.section, kind=kind, name=group.name,
+                  first_page=group.out_path, total=len(group.reports),
+                  cards=group.reports[(n - 1) * size: n * size], pager=Pager(n, paths))
+            for n, path in enumerate(paths, start=1)]
+
+
+def _machine_readable(_plan, site: Site, pages: list[PagePlan]) -> list[PagePlan]:
+    """The feed, the sitemap, robots.txt and reports.json. Without a base_url there are no
+    absolute URLs to give, so the feed and the sitemap are left out (build.py says so)."""
+    plans = [_plan(urls.REPORTS_JSON, REPORTS_JSON, "",
+                   reports=tuple(entry.report for entry in site.reports)),
+             _plan(urls.ROBOTS, ROBOTS, "")]
+    if site.config.base_url:
+        html_pages = tuple(sorted(str(p.out_path) for p in pages
+                                  if p.out_path != urls.NOT_FOUND))
+        plans.append(_plan(urls.SITEMAP, SITEMAP, "", pages=html_pages))
+        plans.append(_plan(urls.FEED, FEED, "",
+                           entries=tuple(site.cards[:FEED_ENTRIES])))
+    return plans
 
 
 def _make_plan(out_path: PurePosixPath, template: str, section: str, *, memo: dict,

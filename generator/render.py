@@ -4,11 +4,12 @@ from __future__ import annotations
 import hashlib
 import traceback
 from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
 import jinja2
 import jinja2.meta
 
-from . import urls
+from . import citation, feeds, urls
 from .config import SiteConfig
 from .errors import Problem, error
 from .markup import Rendered
@@ -33,6 +34,8 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     env.globals["href"] = _href
     env.globals["absolute_url"] = urls.absolute_url
     env.globals["paths"] = urls
+    env.globals["cite"] = citation.cite
+    env.globals["highwire_date"] = citation.highwire_date
     return env
 
 
@@ -40,7 +43,12 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
 def _href(context, target, anchor: str = "") -> str:
     """Relative URL from the page being rendered to an output path or anything with one."""
     to_path = target if isinstance(target, PurePosixPath) else target.out_path
-    return urls.relative_url(context["page_path"], to_path, anchor)
+    page_path, base_url = context["page_path"], context["config"].base_url
+    if page_path == urls.NOT_FOUND and base_url:
+        # Servers show the 404 page at any depth, where relative links would lead astray.
+        return urls.absolute_url(base_url, to_path) + (f"#{quote(anchor, safe='')}"
+                                                       if anchor else "")
+    return urls.relative_url(page_path, to_path, anchor)
 
 
 class Renderer:
@@ -52,6 +60,9 @@ class Renderer:
         self.common = {"config": config, "nav": nav}
 
     def render(self, plan: PagePlan, body: Rendered | None) -> bytes:
+        writer = feeds.WRITERS.get(plan.template)
+        if writer is not None:
+            return writer(self.common["config"], **dict(plan.values))
         try:
             template = self.env.get_template(plan.template)
             html = template.render(self.common, page_path=plan.out_path, section=plan.section,
@@ -65,6 +76,9 @@ class Renderer:
         that a change to base.html re-renders every page and one to group.html only those."""
         templates: dict[str, tuple[str, list[str]]] = {}  # name -> (source, what it pulls in)
         problems = []
+        # Outputs written by code depend on the generator's code alone, which every
+        # output's key already covers.
+        names = {name for name in names if name not in feeds.WRITERS}
         for name in sorted(names):
             try:
                 self._collect(name, templates)
@@ -72,7 +86,9 @@ class Renderer:
                 problems.append(_template_problem(exc, self.templates_dir, None, name))
         if problems:
             raise TemplateProblem(problems[0])
-        return {name: _closure_digest(name, templates) for name in names}
+        digests = {name: _closure_digest(name, templates) for name in names}
+        digests.update((name, name) for name in feeds.WRITERS)
+        return digests
 
     def _collect(self, name: str, templates: dict[str, tuple[str, list[str]]]) -> None:
         if name in templates:

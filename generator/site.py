@@ -44,11 +44,17 @@ class ReportCard:
 
 @dataclass(frozen=True)
 class ReportEntry:
-    """A report placed in the site, with the related reading its source page listed."""
+    """A report placed in the site: its neighbours by date, the reports most like it, its
+    year's page, and the related reading its source page listed."""
 
     report: Report
     card: ReportCard
     related_links: tuple[Link, ...]
+    newer: ReportCard | None = None
+    older: ReportCard | None = None
+    related: tuple[ReportCard, ...] = ()
+    year_name: str = ""
+    year_path: PurePosixPath | None = None
 
     @property
     def out_path(self) -> PurePosixPath:
@@ -66,7 +72,7 @@ class Group:
     """Reports sharing a tag, a region or a year, newest first."""
 
     name: str
-    out_path: PurePosixPath | None
+    out_path: PurePosixPath  # the group's first page
     anchor: str
     reports: tuple[ReportCard, ...]
 
@@ -107,18 +113,27 @@ def build_site(config: SiteConfig, content: Content) -> Site:
     """The whole model from validated content."""
     reports = sorted(content.reports, key=lambda r: (r.date.newest_first, r.slug))
     links_by_page = _links_by_source_page(content.links)
-    entries = tuple(ReportEntry(r, ReportCard.of(r),
-                                links_by_page.get(_source_page(r.source), ()))
-                    for r in reports)
-    cards = tuple(entry.card for entry in entries)
+    cards = tuple(ReportCard.of(r) for r in reports)
+    tags = _group_by(cards, lambda c: c.tags, urls.tag_path)
+    regions = _group_by(cards, lambda c: (c.region,) if c.region else (), urls.region_path)
+    years = _group_years(cards)
+    year_of = {card.slug: year for year in years for card in year.reports}
+    related = _related_reports(cards, tags, regions)
+    entries = tuple(
+        ReportEntry(report, card, links_by_page.get(_source_page(report.source), ()),
+                    newer=cards[i - 1] if i > 0 else None,
+                    older=cards[i + 1] if i + 1 < len(cards) else None,
+                    related=related[i], year_name=year_of[card.slug].name,
+                    year_path=year_of[card.slug].out_path)
+        for i, (report, card) in enumerate(zip(reports, cards)))
     return Site(
         config=config,
         reports=entries,
         pages=tuple(PageEntry(p, urls.page_path(p.slug))
                     for p in sorted(content.pages, key=lambda p: p.slug)),
-        tags=_group_by(cards, lambda c: c.tags, urls.tag_path),
-        regions=_group_by(cards, lambda c: (c.region,) if c.region else (), urls.region_path),
-        years=_group_years(cards),
+        tags=tags,
+        regions=regions,
+        years=years,
         world_ip_day=_world_ip_day_index(content.links, cards),
     )
 
@@ -137,9 +152,43 @@ def _group_years(cards: tuple[ReportCard, ...]) -> tuple[Group, ...]:
     for card in cards:  # already newest first, unknown years last
         grouped[card.date.year].append(card)
     return tuple(
-        Group(f"{year}年" if year else UNKNOWN_YEAR, None,
+        Group(f"{year}年" if year else UNKNOWN_YEAR, urls.year_path(year),
               f"y{year}" if year else "year-unknown", tuple(members))
         for year, members in grouped.items())
+
+
+RELATED_COUNT = 5
+# Candidates are the reports nearest in date within each shared tag or region. A fixed
+# window keeps the work linear in the archive's size, however large a tag grows.
+_RELATED_WINDOW = 8
+
+
+def _related_reports(cards: tuple[ReportCard, ...], tags: tuple[Group, ...],
+                     regions: tuple[Group, ...]) -> list[tuple[ReportCard, ...]]:
+    """For each card (in order), the reports most like it: most shared tags first, then the
+    same region, then nearest in the archive's date order."""
+    position = {card.slug: i for i, card in enumerate(cards)}
+    # score[me][other]: shared tags * 2 + same region, so one sort key ranks both.
+    score: list[dict[int, int]] = [{} for _ in cards]
+    for groups, weight in ((tags, 2), (regions, 1)):
+        for group in groups:
+            members = [position[card.slug] for card in group.reports]
+            for index, me in enumerate(members):
+                mine = score[me]
+                for other in members[max(0, index - _RELATED_WINDOW): index]:
+                    mine[other] = mine.get(other, 0) + weight
+                for other in members[index + 1: index + _RELATED_WINDOW + 1]:
+                    mine[other] = mine.get(other, 0) + weight
+    # Rank by one integer per candidate (score, then distance, then position), which sorts
+    # several times faster than tuples: this runs for every report of every build.
+    bits = max(20, len(cards).bit_length())
+    mask = (1 << bits) - 1
+    related = []
+    for me, mine in enumerate(score):
+        ranked = sorted((-value << (2 * bits)) + (abs(other - me) << bits) + other
+                        for other, value in mine.items())
+        related.append(tuple(cards[key & mask] for key in ranked[:RELATED_COUNT]))
+    return related
 
 
 def _source_page(source: Source | None) -> tuple[str | None, str] | None:

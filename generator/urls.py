@@ -19,13 +19,24 @@ TAGS = PurePosixPath("tags/index.html")
 REGIONS = PurePosixPath("regions/index.html")
 WORLD_IP_DAY = PurePosixPath("world-ip-day/index.html")
 NOT_FOUND = PurePosixPath("404.html")
+SEARCH = PurePosixPath("search/index.html")
+# Written by search.py: Pagefind's bundle, and the offline index beside the search page.
+PAGEFIND = PurePosixPath("pagefind/pagefind.js")
+SEARCH_FALLBACK = PurePosixPath("search/fallback-index.js")
+SEARCH_WORDS = PurePosixPath("search/words.json")
 STATIC = PurePosixPath("static")
+# Machine-readable outputs. The feed and the sitemap need absolute URLs, so they are only
+# written when the site has a base_url.
+FEED = PurePosixPath("feed.xml")
+SITEMAP = PurePosixPath("sitemap.xml")
+ROBOTS = PurePosixPath("robots.txt")
+REPORTS_JSON = PurePosixPath("reports.json")
 
 # Pages every site has, whatever its content.
-FIXED = (HOME, ARCHIVE, TAGS, REGIONS, WORLD_IP_DAY, NOT_FOUND)
+FIXED = (HOME, ARCHIVE, TAGS, REGIONS, WORLD_IP_DAY, NOT_FOUND, SEARCH)
 # First path segments that generated pages own; a page slug may not take one.
 RESERVED = frozenset({"archive", "tags", "regions", "reports", "world-ip-day", "static",
-                      "index.html", "404.html"})
+                      "index.html", "404.html", "search", "pagefind"})
 
 
 def report_path(slug: str) -> PurePosixPath:
@@ -41,8 +52,21 @@ def region_path(region: str) -> PurePosixPath:
     return PurePosixPath("regions", f"{region}.html")
 
 
+def year_path(year: int | None) -> PurePosixPath:
+    return PurePosixPath("archive", f"{year}.html" if year else "unknown-year.html")
+
+
 def page_path(slug: str) -> PurePosixPath:
     return PurePosixPath(slug, "index.html")
+
+
+def numbered_path(first: PurePosixPath, number: int) -> PurePosixPath:
+    """Page `number` of a list whose first page is `first`: tags/专利.html, then
+    tags/专利/2.html, … Numbers count from the newest reports, and page 1 keeps the list's
+    own address, so a link to a tag or a year never changes."""
+    if number == 1:
+        return first
+    return first.parent / first.stem / f"{number}.html"
 
 
 def relative_url(from_path: PurePosixPath, to_path: PurePosixPath, anchor: str = "") -> str:

@@ -172,3 +172,41 @@ def test_a_tag_may_not_take_the_place_of_the_tag_index(tmp_path):
         "content/reports/a.md": "---\ntitle: a\ndate: 2020\ntags: [index]\n---\n"})
     (problem,) = problems
     assert "tags/index.html" in problem.message and problem.path.name == "a.md"
+
+
+def test_a_body_read_again_must_be_the_file_the_build_read(tmp_path):
+    """A body is read again at render time; a file saved since then stops the build
+    rather than pairing the new body with the old front matter and cache key."""
+    from dataclasses import replace
+
+    from generator.content import body_text, load_report
+    from generator.errors import SiteError
+
+    path = tmp_path / "a.md"
+    text = "---\ntitle: 甲\ndate: 2020-01-02\n---\n\n第一版。\n"
+    path.write_text(text, "utf-8")
+    report = replace(load_report(path, path.read_bytes(), []), body=None)  # as from the cache
+    assert body_text(report).strip() == "第一版。"
+    path.write_text(text.replace("第一版", "第二版"), "utf-8")
+    with pytest.raises(SiteError) as caught:
+        body_text(report)
+    assert "changed while the site was being built" in str(caught.value)
+
+
+def test_two_hundred_thousand_tags_are_one_clear_error(tmp_path):
+    tags = ", ".join(f"t{i}" for i in range(200_000))
+    content, problems = load(tmp_path, {"content/reports/a.md":
+                                        f"---\ntitle: a\ndate: 2020\ntags: [{tags}]\n---\n"})
+    assert content.reports == ()
+    assert [(p.line, p.message.split(";")[0]) for p in problems if not p.warning] == [
+        (4, "200,000 tags")]
+
+
+@pytest.mark.parametrize("field, limit", [("title", 300), ("place", 100), ("summary", 1000)])
+def test_an_overlong_field_is_an_error_naming_the_limit(tmp_path, field, limit):
+    extra = "" if field == "title" else "title: a\n"
+    text = f"---\n{extra}{field}: {'长' * (limit + 1)}\ndate: 2020\n---\n"
+    _, problems = load(tmp_path, {"content/reports/a.md": text})
+    errors = [p for p in problems if not p.warning]
+    assert len(errors) == 1 and f"the limit is {limit:,}" in errors[0].message
+    assert errors[0].line == (2 if field == "title" else 3)

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 
 from generator.dates import DateError, PartialDate, parse_date
@@ -48,3 +50,15 @@ def test_newest_first_puts_unknown_years_last_by_month_and_day():
     ordered = sorted(texts, key=lambda t: parse_date(t).newest_first)
     assert ordered == ["2015-06-18", "2015-06", "2015", "2014-01-01",
                        "XXXX-12-13", "XXXX-06-18", "XXXX-05-10"]
+
+
+@pytest.mark.parametrize("text, earliest", [
+    ("2015-06-18", datetime.date(2015, 6, 18)),
+    ("2015-06", datetime.date(2015, 6, 1)),
+    ("2015", datetime.date(2015, 1, 1)),
+    ("XXXX-05-10", datetime.date(1, 5, 10)),
+    ("XXXX-02-29", datetime.date(4, 2, 29)),
+    ("2015-06-18?", datetime.date(2015, 6, 18)),
+])
+def test_earliest_is_the_first_day_a_date_can_stand_for(text, earliest):
+    assert parse_date(text).earliest == earliest

@@ -56,3 +56,37 @@ def test_related_reading_only_on_reports_from_the_same_page():
     elsewhere = Source(site="别处", page_title="另一页")
     site = site_of([report("a", "2020"), report("b", "2020", source=elsewhere)], links)
     assert {e.report.slug: len(e.related_links) for e in site.reports} == {"a": 1, "b": 0}
+
+
+def test_each_report_knows_its_neighbours_in_the_archive_order():
+    site = site_of([report("a", "2020"), report("b", "2021"), report("c", "2019")])
+    neighbours = {e.report.slug: (e.newer and e.newer.slug, e.older and e.older.slug)
+                  for e in site.reports}
+    assert neighbours == {"b": (None, "a"), "a": ("b", "c"), "c": ("a", None)}
+
+
+def test_related_reports_rank_shared_tags_then_region_then_nearness():
+    site = site_of([
+        report("me", "2020-06", tags=("专利", "商标"), region="江苏省"),
+        report("two-tags", "2010", tags=("专利", "商标")),
+        report("one-tag-same-region", "2019", tags=("专利",), region="江苏省"),
+        report("one-tag-near", "2020-05", tags=("商标",)),
+        report("one-tag-far", "2001", tags=("专利",)),
+        report("region-only", "2020-07", region="江苏省"),
+        report("unrelated", "2020-06-02", tags=("版权",), region="浙江省"),
+    ])
+    entry = next(e for e in site.reports if e.report.slug == "me")
+    assert [c.slug for c in entry.related] == [
+        "two-tags", "one-tag-same-region", "one-tag-near", "one-tag-far", "region-only"]
+
+
+def test_a_report_with_nothing_in_common_has_no_related_reports():
+    site = site_of([report("a", "2020", tags=("专利",)), report("b", "2021", tags=("商标",))])
+    assert all(entry.related == () for entry in site.reports)
+
+
+def test_each_report_links_to_its_years_page():
+    site = site_of([report("a", "2020-01-02"), report("b", "XXXX-05-10")])
+    years = {e.report.slug: (e.year_name, str(e.year_path)) for e in site.reports}
+    assert years == {"a": ("2020年", "archive/2020.html"),
+                     "b": ("年份不详", "archive/unknown-year.html")}

@@ -1,0 +1,379 @@
+"""Full-text search: Pagefind's index of the built pages, and an offline fallback index.
+
+`build_search_files` reads the rendered report and page HTML (the parts marked
+`data-pagefind-body` in the templates) from a built site and returns every search file as
+{output path: bytes}: Pagefind's bundle under `pagefind/` for readers on a web server, and
+`search/fallback-index.js`, the same records as a script that `static/search.js` searches
+with character bigrams when the site is opened from disk (Pagefind needs HTTP).
+
+Pagefind's Python API starts the pinned `pagefind_extended` binary (its extended build
+segments Chinese) as a subprocess. It is given the whole folder in one request: the API
+reads one reply per tenth of a second, so a request per page would take 17 minutes for
+10,000 reports. Pagefind 1.5.2 writes its filter lists in hash-map order, so the filter
+files and the metadata that names them differ from run to run; `_normalise` sorts them
+and names them by their content, which makes the bundle byte-identical for the same pages.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import gzip
+import hashlib
+import json
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Iterable
+
+from . import urls
+from .errors import Problem, error
+
+PAGEFIND_VERSION = "1.5.2"  # keep in step with pyproject.toml
+INSTALL_HINT = ("install it with `python3 -m pip install "
+                f"'pagefind[extended]=={PAGEFIND_VERSION}'`, or build without search: "
+                "`ipr-archive build --no-search` or `search: false` in site.yaml")
+BUNDLE = urls.PAGEFIND.parent
+FALLBACK = urls.SEARCH_FALLBACK
+WORDS = urls.SEARCH_WORDS
+# The offline index is loaded whole by every reader who opens the search page from disk;
+# past this size it is left out and the search page says so.
+FALLBACK_LIMIT = 5_000_000
+FALLBACK_GLOBAL = "IPR_SEARCH_FALLBACK"
+FALLBACK_FIELDS = ("url", "title", "date", "place", "region", "tags", "year", "text")
+# The UI bundles Pagefind writes beside its API; the search page has its own UI.
+_UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js",
+           "pagefind-modular-ui.css", "pagefind-component-ui.js", "pagefind-component-ui.css",
+           "pagefind-highlight.js")
+_SIGNATURE = b"pagefind_dcd"
+_CHINESE_WORD = re.compile("^[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+                           "\uf900-\ufaff]{2,6}$")
+_SEGMENT_MARK = "\u200b"  # Pagefind joins the words it segmented with zero-width spaces
+
+
+class SearchFailed(Exception):
+    """Pagefind could not be run or gave something this generator cannot read."""
+
+
+@dataclass(frozen=True)
+class SearchRecord:
+    """One indexed page as the offline index ships it."""
+
+    url: str  # relative to the site root
+    title: str
+    date: str
+    place: str
+    region: tuple[str, ...]
+    tags: tuple[str, ...]
+    year: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SearchFiles:
+    files: dict[PurePosixPath, bytes]
+    pages: int  # pages in the index
+    pagefind_bytes: int  # Pagefind's bundle, every file
+    fallback_bytes: int  # the offline index, whether shipped or not
+    fallback_shipped: bool
+
+
+def build_search_files(site_dir: Path, indexed: Iterable[PurePosixPath], language: str,
+                       fallback_limit: int | None = None) -> SearchFiles:
+    """Index the pages `indexed` (output paths, in the order results should tie) of the
+    site built in `site_dir`. Raises SearchFailed when Pagefind is missing or fails."""
+    indexed = list(indexed)
+    fallback_limit = FALLBACK_LIMIT if fallback_limit is None else fallback_limit
+    if not indexed:  # nothing to index: Pagefind would refuse an empty glob
+        script = fallback_script([])
+        return SearchFiles({FALLBACK: script, WORDS: b"[]"}, 0, 0, len(script), True)
+    with tempfile.TemporaryDirectory(prefix="ipr-archive-pagefind-") as scratch:
+        bundle_dir = Path(scratch) / "pagefind"
+        _run_pagefind(site_dir, _glob(indexed), _pagefind_language(language), bundle_dir)
+        bundle = {PurePosixPath(path.relative_to(bundle_dir).as_posix()): path.read_bytes()
+                  for path in sorted(bundle_dir.rglob("*")) if path.is_file()}
+    bundle = _normalise({path: data for path, data in bundle.items()
+                         if str(path) not in _UNUSED})
+    records = fallback_records(bundle, indexed)
+    script = fallback_script(records)
+    shipped = len(script) <= fallback_limit
+    files = {BUNDLE / path: data for path, data in bundle.items()}
+    files[WORDS] = json.dumps(index_words(bundle), ensure_ascii=False,
+                              separators=(",", ":")).encode("utf-8")
+    files[FALLBACK] = script if shipped else omitted_script(len(script), fallback_limit)
+    return SearchFiles(files, len(records), sum(len(d) for d in bundle.values()), len(script),
+                       shipped)
+
+
+def search_problem(config_path: Path, exc: SearchFailed) -> Problem:
+    return error(config_path, 0, f"the search index could not be built: {exc}")
+
+
+def index_words(bundle: dict[PurePosixPath, bytes]) -> list[str]:
+    """The Chinese words of two to six characters Pagefind's index holds, sorted.
+
+    Pagefind splits the text into words with its own dictionary when it indexes, but the
+    browser splits a query with another (Intl.Segmenter), and where they disagree a word is
+    lost: 泛珠三角 is indexed as 泛|珠三角 and queried as 泛|珠|三角, which finds nothing.
+    search.js splits Chinese queries into these words instead (single characters need no
+    list), so a query asks for exactly the words the index has.
+    """
+    words = set()
+    for path, data in bundle.items():
+        if path.parts[0] == "index":
+            chunk = _cbor_loads(_unpack(data, path))
+            words.update(entry[0] for entry in chunk[0])  # [[word, pages, …], …]
+    return sorted(word for word in words if _CHINESE_WORD.match(word))
+
+
+# --- The offline index ---------------------------------------------------------------
+
+def fallback_records(bundle: dict[PurePosixPath, bytes],
+                     indexed: list[PurePosixPath]) -> list[SearchRecord]:
+    """The pages Pagefind indexed, read back from its fragments: the same text, metadata
+    and filters, in the order of `indexed`."""
+    by_url = {}
+    for path, data in bundle.items():
+        if path.parts[0] == "fragment":
+            fragment = json.loads(_unpack(data, path))
+            by_url[fragment["url"].lstrip("/")] = fragment
+    records = []
+    for out_path in indexed:
+        fragment = by_url.get(str(out_path))
+        if fragment is None:
+            raise SearchFailed(f"Pagefind did not index {out_path} — its template needs an "
+                               "element marked data-pagefind-body")
+        meta, filters = fragment.get("meta", {}), fragment.get("filters", {})
+        records.append(SearchRecord(
+            url=str(out_path), title=meta.get("title", ""), date=meta.get("date", ""),
+            place=meta.get("place", ""), region=tuple(filters.get("region", ())),
+            tags=tuple(filters.get("tag", ())), year=(filters.get("year") or [""])[0],
+            text=fragment.get("content", "").replace(_SEGMENT_MARK, "")))
+    return records
+
+
+def fallback_script(records: list[SearchRecord]) -> bytes:
+    """The offline index as a script that sets a global: `<script>` loads it from disk,
+    where fetch() and modules may not. Rows are arrays in FALLBACK_FIELDS order."""
+    rows = [[r.url, r.title, r.date, r.place, list(r.region), list(r.tags), r.year, r.text]
+            for r in records]
+    data = {"version": 1, "fields": list(FALLBACK_FIELDS), "records": rows}
+    return _script(data)
+
+
+def omitted_script(size: int, limit: int) -> bytes:
+    """What stands in for an offline index too large to ship: the search page reads it and
+    tells readers who opened the site from disk why there is no search."""
+    return _script({"version": 1, "omitted": {"bytes": size, "limit": limit}})
+
+
+def _script(data: dict) -> bytes:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return (f"// ipr-archive offline search index, written by the build.\n"
+            f"window.{FALLBACK_GLOBAL} = {text};\n").encode("utf-8")
+
+
+# --- Running Pagefind ----------------------------------------------------------------
+
+def _pagefind_language(language: str) -> str:
+    """Pagefind wants an ISO 639-1 code: zh-CN is indexed as zh, with Chinese segmentation."""
+    return language.split("-")[0].lower()
+
+
+def _glob(indexed: list[PurePosixPath]) -> str:
+    """One glob naming exactly the indexed pages: every report, and each page by name."""
+    names = sorted({"reports/*.html" if path.parts[0] == "reports" else str(path)
+                    for path in indexed})
+    for name in names:
+        if any(c in name for c in "{}[]*?,!\\") and name != "reports/*.html":
+            raise SearchFailed(f"the page path {name} cannot be named in a Pagefind glob")
+    return "{" + ",".join(names) + "}"
+
+
+def _run_pagefind(site_dir: Path, glob: str, language: str, bundle_dir: Path) -> None:
+    try:
+        from pagefind.index import IndexConfig
+        from pagefind.service import PagefindService
+    except ImportError:
+        raise SearchFailed(f"the pagefind package is not installed — {INSTALL_HINT}") from None
+    config = IndexConfig(force_language=language, keep_index_url=True)
+
+    async def run() -> None:
+        try:
+            service = await PagefindService().launch()
+        except (FileNotFoundError, PermissionError, OSError) as exc:
+            raise SearchFailed(f"the Pagefind binary could not be started ({exc}) — "
+                               f"{INSTALL_HINT}") from None
+        process = service._backend  # pinned 1.5.2: the API waits forever if the binary dies
+        ok = False
+        try:
+            async def calls() -> None:
+                index = await service.create_index(config)
+                await index.add_directory(str(site_dir), glob=glob)
+                await index.write_files(output_path=str(bundle_dir))
+
+            work = asyncio.ensure_future(calls())
+            exited = asyncio.ensure_future(process.wait())
+            await asyncio.wait({work, exited}, return_when=asyncio.FIRST_COMPLETED)
+            if not work.done():
+                work.cancel()
+                raise SearchFailed(f"the Pagefind binary stopped (exit status "
+                                   f"{process.returncode}) — {INSTALL_HINT}")
+            exited.cancel()
+            try:
+                work.result()
+            except SearchFailed:
+                raise
+            except Exception as exc:  # Pagefind's own error replies arrive as Exception
+                try:  # a lost connection means the binary is stopping: let it finish
+                    await asyncio.wait_for(process.wait(), 1)
+                except asyncio.TimeoutError:
+                    pass
+                if process.returncode is not None:
+                    raise SearchFailed(f"the Pagefind binary stopped (exit status "
+                                       f"{process.returncode}: {exc}) — {INSTALL_HINT}") from None
+                raise SearchFailed(f"Pagefind failed: {exc} — to build without search, use "
+                                   "`ipr-archive build --no-search`") from None
+            ok = True
+        finally:
+            if ok:
+                await service.close()
+            else:
+                service._poll_task.cancel()
+                if process.returncode is None:
+                    process.kill()
+                    await process.wait()
+
+    # A thread of its own, so a caller with a running event loop (Playwright's sync API,
+    # a server) can build too: asyncio.run refuses to run inside another loop.
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="pagefind") as pool:
+        pool.submit(lambda: asyncio.run(run())).result()
+    entry = bundle_dir / "pagefind-entry.json"
+    if not entry.is_file():
+        raise SearchFailed(f"Pagefind wrote no index to {bundle_dir} — {INSTALL_HINT}")
+    version = json.loads(entry.read_text("utf-8")).get("version")
+    if version != PAGEFIND_VERSION:
+        raise SearchFailed(f"Pagefind {version} was run, but this generator reads the files "
+                           f"of Pagefind {PAGEFIND_VERSION} — {INSTALL_HINT}")
+
+
+# --- Making Pagefind's bundle deterministic ------------------------------------------
+
+def _normalise(bundle: dict[PurePosixPath, bytes]) -> dict[PurePosixPath, bytes]:
+    """Sort the filter values and the filter list, and name the rewritten filter and
+    metadata files by their content, so the same pages always give the same bytes."""
+    bundle = dict(bundle)
+    entry_path = PurePosixPath("pagefind-entry.json")
+    entry = json.loads(bundle[entry_path])
+    for language, info in sorted(entry["languages"].items()):
+        meta_path = PurePosixPath(f"pagefind.{info['hash']}.pf_meta")
+        meta = _cbor_loads(_unpack(bundle.pop(meta_path), meta_path))
+        # [version, pages, index chunks, filters [[name, hash]], sorts, meta fields]
+        filters = []
+        for name, old_hash in meta[3]:
+            old_path = PurePosixPath("filter", f"{old_hash}.pf_filter")
+            filter_name, values = _cbor_loads(_unpack(bundle.pop(old_path), old_path))
+            payload = _cbor_dumps([filter_name, sorted(values, key=lambda v: v[0])])
+            new_hash = f"{language}_{_hex(payload, 7)}"
+            bundle[PurePosixPath("filter", f"{new_hash}.pf_filter")] = _pack(payload)
+            filters.append([name, new_hash])
+        meta[3] = sorted(filters)
+        payload = _cbor_dumps(meta)
+        info["hash"] = f"{language}_{_hex(payload, 10)}"
+        bundle[PurePosixPath(f"pagefind.{info['hash']}.pf_meta")] = _pack(payload)
+    bundle[entry_path] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
+    return dict(sorted(bundle.items()))
+
+
+def _hex(data: bytes, length: int) -> str:
+    return hashlib.sha256(data).hexdigest()[:length]
+
+
+def _unpack(data: bytes, path: PurePosixPath) -> bytes:
+    raw = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+    if not raw.startswith(_SIGNATURE):
+        raise SearchFailed(f"pagefind/{path} is not a Pagefind {PAGEFIND_VERSION} file")
+    return raw[len(_SIGNATURE):]
+
+
+def _pack(payload: bytes) -> bytes:
+    return gzip.compress(_SIGNATURE + payload, compresslevel=9, mtime=0)
+
+
+# A CBOR codec for the few types Pagefind's metadata uses (RFC 8949, definite lengths):
+# unsigned and negative integers, byte and text strings, arrays, maps, false/true/null.
+
+def _cbor_loads(data: bytes):
+    value, end = _cbor_item(data, 0)
+    if end != len(data):
+        raise SearchFailed("unexpected bytes after a Pagefind CBOR value")
+    return value
+
+
+def _cbor_item(data: bytes, at: int):
+    head = data[at]
+    major, info = head >> 5, head & 31
+    at += 1
+    if info < 24:
+        arg = info
+    elif info in (24, 25, 26, 27):
+        size = 1 << (info - 24)
+        arg = int.from_bytes(data[at:at + size], "big")
+        at += size
+    else:
+        raise SearchFailed("a Pagefind file uses a CBOR form this generator does not read")
+    if major == 0:
+        return arg, at
+    if major == 1:
+        return -1 - arg, at
+    if major == 2:
+        return bytes(data[at:at + arg]), at + arg
+    if major == 3:
+        return data[at:at + arg].decode("utf-8"), at + arg
+    if major == 4:
+        items = []
+        for _ in range(arg):
+            item, at = _cbor_item(data, at)
+            items.append(item)
+        return items, at
+    if major == 5:
+        pairs = []
+        for _ in range(arg):
+            key, at = _cbor_item(data, at)
+            value, at = _cbor_item(data, at)
+            pairs.append((key, value))
+        return _CborMap(pairs), at
+    if major == 7 and arg in (20, 21, 22):
+        return {20: False, 21: True, 22: None}[arg], at
+    raise SearchFailed("a Pagefind file uses a CBOR form this generator does not read")
+
+
+class _CborMap(list):
+    """A CBOR map kept as its (key, value) pairs, in the order written."""
+
+
+def _cbor_head(major: int, arg: int) -> bytes:
+    if arg < 24:
+        return bytes([major << 5 | arg])
+    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if arg < 1 << (8 * size):
+            return bytes([major << 5 | info]) + arg.to_bytes(size, "big")
+    raise SearchFailed("a number too large for CBOR")
+
+
+def _cbor_dumps(value) -> bytes:
+    if value is None or isinstance(value, bool):
+        return bytes([0xf6 if value is None else 0xf5 if value else 0xf4])
+    if isinstance(value, int):
+        return _cbor_head(0, value) if value >= 0 else _cbor_head(1, -1 - value)
+    if isinstance(value, bytes):
+        return _cbor_head(2, len(value)) + value
+    if isinstance(value, str):
+        encoded = value.encode("utf-8")
+        return _cbor_head(3, len(encoded)) + encoded
+    if isinstance(value, _CborMap):
+        return _cbor_head(5, len(value)) + b"".join(
+            _cbor_dumps(k) + _cbor_dumps(v) for k, v in value)
+    if isinstance(value, list):
+        return _cbor_head(4, len(value)) + b"".join(_cbor_dumps(v) for v in value)
+    raise SearchFailed(f"cannot write {type(value).__name__} as CBOR")
