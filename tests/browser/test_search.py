@@ -1,0 +1,234 @@
+"""Search in Chromium: the expected hits over HTTP (Pagefind) and from disk (the offline
+index), the header box used with the keyboard alone, filters, 无结果, a build without
+search, and a report added as Markdown found after one rebuild."""
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import threading
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from browser.conftest import copy_site
+from generator.build import build
+
+pytestmark = pytest.mark.browser
+
+DAFENG = "reports/dafeng-ip-joint-meeting.html"
+NANCHANG = "reports/pan-prd-ip-cooperation-nanchang.html"
+ZHEJIANG = "reports/zhejiang-ip-joint-meeting-hangzhou.html"
+REPORTS = (DAFENG, NANCHANG, ZHEJIANG)
+
+# Pinned on purpose: Pagefind has lost Chinese words before (its index and the browser
+# split 泛珠三角 differently), so each term and the report it must find are listed.
+EXPECTED_HITS = [("专利", DAFENG), ("泛珠三角", NANCHANG), ("郭学勤", NANCHANG),
+                 ("五水共治", ZHEJIANG), ("周国辉", ZHEJIANG), ("盐城", DAFENG)]
+ENGINES = {"http": "pagefind", "subpath": "pagefind", "file": "fallback"}
+
+
+@pytest.fixture(params=["http", "file"])
+def site_url(request, plain_site, served) -> tuple[str, str]:
+    """(how the site is opened, the URL of its folder): over HTTP, or from disk."""
+    if request.param == "http":
+        return "http", served.url
+    return "file", plain_site.out.as_uri() + "/"
+
+
+def open_search(page: Page, base: str, query: str = "", **filters: str) -> None:
+    params = {"q": query, **filters} if query else filters
+    page.goto(base + "search/index.html" + ("?" + urlencode(params) if params else ""))
+    expect(page.locator("#search")).to_have_attribute("data-state", "done")
+
+
+def result_paths(page: Page) -> list[str]:
+    """The output paths the result links lead to, in the order shown."""
+    hrefs = page.locator("#search-results li h2 a").evaluate_all(
+        "links => links.map(a => a.href)")
+    site = page.evaluate("new URL(document.getElementById('search')"
+                         ".getAttribute('data-site-root'), location.href).href")
+    root = site.rsplit("/", 1)[0] + "/"
+    assert all(href.startswith(root) for href in hrefs), (hrefs, root)
+    return [href[len(root):] for href in hrefs]
+
+
+def result_for(page: Page, out_path: str):
+    return page.locator("#search-results li").filter(
+        has=page.locator(f"h2 a[href$='{out_path.rsplit('/', 1)[1]}']"))
+
+
+@pytest.mark.parametrize("query,report", EXPECTED_HITS)
+def test_each_expected_term_finds_its_report(page, site_url, query, report):
+    how, base = site_url
+    open_search(page, base, query)
+    expect(page.locator("#search")).to_have_attribute("data-engine", ENGINES[how])
+    assert report in result_paths(page)
+    hit = result_for(page, report)
+    expect(hit.locator("mark").first).to_be_visible()
+    marked = hit.locator("mark").all_inner_texts()
+    assert query in marked, marked
+
+
+def test_yancheng_finds_dafeng_and_no_other_report(page, site_url):
+    _, base = site_url
+    open_search(page, base, "盐城")
+    reports = [path for path in result_paths(page) if path.startswith("reports/")]
+    assert reports == [DAFENG]
+
+
+def test_nonsense_shows_no_results(page, site_url):
+    _, base = site_url
+    open_search(page, base, "qzxj鑫鑫鑫")
+    expect(page.locator("#search-status")).to_contain_text("无结果")
+    expect(page.locator("#search-results li")).to_have_count(0)
+
+
+def test_the_region_filter_narrows_the_results(page, site_url):
+    _, base = site_url
+    open_search(page, base, "知识产权")
+    assert {p for p in result_paths(page) if p.startswith("reports/")} == set(REPORTS)
+
+    # A reader picks the region from the list and searches again.
+    page.locator("#search-region").select_option("江苏省")
+    page.locator("#search-q").press("Enter")
+    expect(page).to_have_url(re.compile(r"[?&]region=%E6%B1%9F%E8%8B%8F%E7%9C%81"))
+    expect(page.locator("#search")).to_have_attribute("data-state", "done")
+    assert [p for p in result_paths(page) if p.startswith("reports/")] == [DAFENG]
+    expect(page.locator("#search-status")).to_contain_text("地区：江苏省")
+
+
+def test_a_result_shows_title_date_place_and_a_marked_excerpt(page, site_url):
+    _, base = site_url
+    open_search(page, base, "五水共治")
+    hit = result_for(page, ZHEJIANG)
+    expect(hit.locator("h2")).to_have_text("浙江省知识产权联席会议成员单位第一次全体会议在杭州召开")
+    expect(hit.locator(".meta")).to_contain_text("6月18日")
+    expect(hit.locator(".meta")).to_contain_text("浙江省杭州市")
+    expect(hit.locator(".excerpt mark")).to_have_text(["五水共治"])
+
+
+@pytest.fixture(params=["http", "subpath", "file"])
+def any_site_url(request, plain_site, served, served_under_subpath) -> tuple[str, str]:
+    if request.param == "file":
+        return "file", plain_site.out.as_uri() + "/"
+    return request.param, (served if request.param == "http" else served_under_subpath).url
+
+
+def test_a_reader_types_in_the_header_box_with_the_keyboard_alone(page, any_site_url):
+    how, base = any_site_url
+    page.goto(base + "index.html")
+    for _ in range(30):  # Tab from the top of the page to the search box
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "site-search-q":
+            break
+    else:
+        pytest.fail("the header search box cannot be reached with Tab")
+    page.keyboard.type("五水共治")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"search/index\.html\?q="))
+    expect(page.locator("#search")).to_have_attribute("data-state", "done")
+    expect(page.locator("#search")).to_have_attribute("data-engine", ENGINES[how])
+    hit = result_for(page, ZHEJIANG)
+    expect(hit.locator(".excerpt mark")).to_have_text(["五水共治"])
+
+    page.keyboard.press("Tab")  # on to the results, still by keyboard
+    for _ in range(15):
+        if page.evaluate("document.activeElement.closest('#search-results') !== null"):
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(re.escape(ZHEJIANG) + "$"))
+
+
+def test_the_search_page_loads_nothing_from_outside_the_site(page, site_url):
+    how, base = site_url
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    open_search(page, base, "专利")
+    assert requested and all(url.startswith(base) for url in requested), requested
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # the base class names its argument `format`
+        pass
+
+
+def _serve(directory: Path):
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_a_report_added_as_markdown_is_found_after_one_rebuild(page, tmp_path):
+    site = copy_site(tmp_path / "site", None)
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    (site / "content" / "reports" / "blueberry-trial.md").write_text(
+        "---\ntitle: 某县蓝莓试验田知识产权座谈会\ndate: 2024-04-26\nplace: 某县\n"
+        "region: 示例省\ntags: [专利]\n---\n\n座谈会讨论了蓝莓新品种的植物新品种权。\n", "utf-8")
+    build(site, out, jobs=1)  # one incremental rebuild, cache and all
+    server = _serve(out)
+    try:
+        for base in (f"http://127.0.0.1:{server.server_address[1]}/", out.as_uri() + "/"):
+            open_search(page, base, "植物新品种")
+            assert result_paths(page) == ["reports/blueberry-trial.html"]
+            open_search(page, base, "知识产权", region="示例省")
+            assert result_paths(page) == ["reports/blueberry-trial.html"]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_build_without_search_says_so_on_the_search_page(page, tmp_path):
+    site = copy_site(tmp_path / "site", None)
+    out = tmp_path / "out"
+    build(site, out, use_cache=False, jobs=1, search=False)
+    page.goto((out / "index.html").as_uri())
+    expect(page.locator(".site-search")).to_have_count(0)
+    page.goto((out / "search" / "index.html").as_uri() + "?q=专利")
+    expect(page.locator("main")).to_contain_text("本站的这次构建没有包含搜索功能")
+    expect(page.locator("#search")).to_have_count(0)
+
+
+def test_offline_search_too_large_for_the_archive_is_explained(page, tmp_path, monkeypatch):
+    from generator import search
+
+    monkeypatch.setattr(search, "FALLBACK_LIMIT", 1000)
+    site = copy_site(tmp_path / "site", None)
+    out = tmp_path / "out"
+    build(site, out, use_cache=False, jobs=1)
+    open_search(page, out.as_uri() + "/", "专利")
+    expect(page.locator("#search-status")).to_contain_text("从磁盘打开本站时不能搜索")
+    expect(page.locator("#search-status")).to_contain_text("超过 1 KB 的上限")
+    expect(page.locator("#search-results li")).to_have_count(0)
+
+
+def test_more_results_are_shown_on_request_and_focus_moves_to_them(page, tmp_path):
+    from benchmarks.corpus import write_corpus
+
+    site = write_corpus(45, tmp_path / "site")
+    out = tmp_path / "out"
+    build(site, out, use_cache=False, jobs=1)
+    server = _serve(out)
+    try:
+        for base in (f"http://127.0.0.1:{server.server_address[1]}/", out.as_uri() + "/"):
+            open_search(page, base, "知识产权")
+            total = int(page.locator("#search-status").inner_text().split("找到 ")[1].split(" ")[0])
+            assert total > 20
+            expect(page.locator("#search-results li")).to_have_count(20)
+            more = page.get_by_role("button", name="显示更多结果")
+            more.focus()
+            page.keyboard.press("Enter")
+            expect(page.locator("#search-results li")).to_have_count(min(total, 40))
+            focused = page.evaluate("document.activeElement.closest('li') === "
+                                    "document.querySelectorAll('#search-results li')[20]")
+            assert focused
+            paths = result_paths(page)
+            assert len(set(paths)) == len(paths)  # no result twice
+    finally:
+        server.shutdown()
+        server.server_close()
