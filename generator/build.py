@@ -29,10 +29,13 @@ from .site import build_site
 from .sources import parse_sources, read_inputs
 from .validate import published, validate_content
 from .workers import default_jobs, map_in_order
-from .writer import MANIFEST, Staging, check_output_dir, file_state, write_file
+from .writer import (MANIFEST, Staging, check_output_dir, clear_abandoned, file_state,
+                     write_failure, write_file)
 
 Progress = Callable[[int, int], None]  # (pages rendered so far, pages to render)
 
+UNRENDERABLE = ("the Markdown body nests too deeply to be rendered — flatten its nested lists, "
+                "quotes or HTML blocks")
 NO_BASE_URL = ("base_url is not set, so the Atom feed, the sitemap, canonical and Open Graph "
                "URLs and the permanent URL in citations are left out — set `base_url: "
                "https://…/` to the address the site is published at")
@@ -78,7 +81,13 @@ def _build(site_root: Path, out_dir: Path | None, drafts: bool, jobs: int | None
         config = dataclasses.replace(config, search=False)
     if config.base_url is None:
         problems.append(warning(site_root / CONFIG_NAME, 0, NO_BASE_URL))
-    problems += check_output_dir(site_root, out_dir)
+    output_problems = check_output_dir(site_root, out_dir)
+    problems += output_problems
+    if not _has_errors(output_problems):
+        try:
+            clear_abandoned(out_dir)  # what a killed build left beside the output
+        except OSError as exc:
+            problems.append(write_failure(out_dir, exc))
     build_key = _build_key(config, out_dir)
     inputs = read_inputs(site_root)
     problems += inputs.problems
@@ -141,6 +150,9 @@ def _build(site_root: Path, out_dir: Path | None, drafts: bool, jobs: int | None
             except SearchFailed as exc:
                 raise SiteError([p for p in problems if p.warning]
                                 + [search_problem(site_root / CONFIG_NAME, exc)]) from None
+            except OSError as exc:  # a full disk, a read-only folder: the old site stays
+                raise SiteError([p for p in problems if p.warning]
+                                + [write_failure(out_dir, exc)]) from None
             if indexed is not None:
                 search_warnings = _search_warnings(site_root, indexed)
 
@@ -202,8 +214,11 @@ def _write(out_dir, plans, to_render, to_copy, static, reusable, wanted, rendere
             key = body_keys[str(plan.out_path)]
             body = known_bodies.get(key)
             if body is None:
-                body = render_markdown(body_text(plan.body_of),
-                                       allow_raw_html=config.allow_raw_html)
+                try:
+                    body = render_markdown(body_text(plan.body_of),
+                                           allow_raw_html=config.allow_raw_html)
+                except RecursionError:  # nesting the body limits in content.py let through
+                    return None, None, error(plan.body_of.src_path, 0, UNRENDERABLE)
                 new_body = pack_body(body)
         try:
             data = renderer.render(plan, body)
@@ -214,9 +229,11 @@ def _write(out_dir, plans, to_render, to_copy, static, reusable, wanted, rendere
     try:
         staging.carry_over(sorted(reusable))
         results = map_in_order(render, to_render, jobs, progress)
-        template_errors = [problem for _, _, problem in results if problem]
-        if template_errors:
-            raise SiteError(merge_template_problems(template_errors))
+        failed = [problem for _, _, problem in results if problem]
+        if failed:
+            bodies = [p for p in failed if p.message == UNRENDERABLE]
+            raise SiteError(bodies + merge_template_problems(
+                [p for p in failed if p.message != UNRENDERABLE]))
         outputs = {path: cache.outputs[path] for path in reusable}
         new_bodies = {}
         for plan, (state, new_body, _) in zip(to_render, results):

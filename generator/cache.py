@@ -70,13 +70,18 @@ class BuildCache:
         """Open the site's cache. What another generator parsed is not reused, and pages
         are reused only by a build of the same `build_key` (generator, settings, output)."""
         path = site_root / CACHE_PATH
-        if not path.exists():
-            return cls.fresh(site_root), []
+        problems = []
+        if path.exists():
+            try:
+                return cls._read(path, generator, build_key), []
+            except (sqlite3.Error, CacheUnreadable, ValueError, TypeError) as exc:
+                problems.append(Problem(path, 0, f"the build cache cannot be used ({exc}); "
+                                                 "building everything anew", warning=True))
         try:
-            return cls._read(path, generator, build_key), []
-        except (sqlite3.Error, CacheUnreadable, ValueError, TypeError) as exc:
-            return cls.fresh(site_root), [Problem(
-                path, 0, f"the build cache cannot be used ({exc}); building everything anew",
+            return cls.fresh(site_root), problems
+        except (sqlite3.Error, OSError) as exc:  # a full disk or read-only site: no cache
+            return cls.disabled(), problems + [Problem(
+                path, 0, f"the build cache cannot be written ({exc}); building without it",
                 warning=True)]
 
     @classmethod
@@ -102,6 +107,10 @@ class BuildCache:
             if meta.get("build") == build_key:  # otherwise no earlier page can be reused
                 outputs = {p: Output(k, int(s), int(m)) for p, k, s, m in db.execute(
                     "SELECT path, key, size, mtime_ns FROM outputs")}
+                # Paths are joined to the output folder and hard-linked from it: one that
+                # could leave it (`..`, absolute) means the cache was tampered with.
+                if not all(_inside(path) for path in outputs):
+                    raise CacheUnreadable("an output path outside the output directory")
                 last_build = json.loads(meta.get("last_build", "{}"))
                 if not isinstance(last_build, dict):
                     raise CacheUnreadable("a damaged summary of the last build")
@@ -197,6 +206,11 @@ def unpack_body(html: bytes, headings: str) -> Rendered:
     return Rendered(zlib.decompress(html).decode("utf-8"),
                     tuple(Heading(int(level), str(anchor), str(text))
                           for level, anchor, text in json.loads(headings)))
+
+
+def _inside(path: object) -> bool:
+    return isinstance(path, str) and not path.startswith("/") and "\x00" not in path and \
+        all(part not in ("", ".", "..") for part in path.split("/"))
 
 
 def _connect(path: Path) -> sqlite3.Connection:

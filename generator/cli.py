@@ -85,6 +85,13 @@ def _run_build(args: argparse.Namespace) -> int:
         print(f"build failed: {len(errors)} error{'s' if len(errors) != 1 else ''}; {kept}",
               file=sys.stderr)
         return 1
+    except OSError as exc:  # a file that could not be read or written: say which, no traceback
+        if progress:
+            progress.clear()
+        where = exc.filename if exc.filename is not None else site_root
+        print(f"{where}: error: {exc.strerror or exc}", file=sys.stderr)
+        print("build failed: 1 error; the previous site, if any, is unchanged", file=sys.stderr)
+        return 1
     if progress:
         progress.clear()
     for problem in result.warnings:

@@ -19,13 +19,28 @@ LINKS_FILE = Path("content/links.yaml")
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Tags and regions name directories of the output, so they must be safe path segments.
-_UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f\x7f?#%]|^\.+$|^\s|\s$")
+# On Windows a `:` makes a drive letter (`C:`) or a hidden stream of the name, and device
+# names such as CON or NUL are not files at all.
+_UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f\x7f?#%:]|^\.+$|^\s|\s$"
+                          r"|^(?:con|prn|aux|nul|com\d|lpt\d)(?:\.|$)", re.IGNORECASE)
 _WEB_URL = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
 
 # Limits that keep one file from multiplying into a huge site: a title or summary is
 # repeated on every list that shows the report, and every tag makes pages of its own.
 TEXT_LIMITS = {"title": 300, "place": 100, "summary": 1000, "description": 1000}
 MAX_TAGS = 50
+
+# The widest run of indentation and list or quote marks a body line may start with (about
+# 64 levels deep): far beyond any report, far below what makes Markdown recurse too deeply.
+MAX_NESTING_PREFIX = 256
+_NESTING_PREFIX = re.compile(r"^[ \t>*+\-0-9.)]{64,}", re.MULTILINE)  # candidates, cheaply
+MAX_MARKDOWN_IN_HTML = 64
+MAX_HEADINGS = 1_000
+MAX_HTML_TAGS = 10_000
+_HEADING = re.compile(r"^ {0,3}(?:#{1,6}(?=[ \t]|$)|=+[ \t]*$|-+[ \t]*$)", re.MULTILINE)
+_HTML_TAG = re.compile(r"<[A-Za-z/!?]")
+_MARKDOWN_IN_HTML = re.compile(r"<[A-Za-z][^>]*\smarkdown\s*=", re.IGNORECASE)
+_NESTING_MARKS = re.compile(r"(?:[ \t>]|[-*+](?=[ \t]|$)|[0-9]{1,9}[.)](?=[ \t]|$))*")
 
 REPORT_FIELDS = ("title", "date", "slug", "place", "region", "tags", "summary", "source", "draft",
                  "as_found")
@@ -164,6 +179,10 @@ def markdown_files(site_root: Path, folder: Path, problems: list[Problem]) -> li
     if not directory.is_dir():
         return []
     root = site_root.resolve()
+    if not directory.resolve().is_relative_to(root):  # content/ or its folder is a link
+        problems.append(error(directory, 0, "this folder is a link pointing outside the site — "
+                                            "copy the files into the site instead"))
+        return []
     files = []
     with os.scandir(directory) as entries:
         for entry in sorted(entries, key=lambda e: e.name):
@@ -194,6 +213,42 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, list[Problem]]:
                                    "`---` after the last field")]
 
 
+def _check_body_depth(text: str, body: str, path: Path) -> list[Problem]:
+    """Refuse Markdown nested deeper than Python-Markdown can take: it recurses once or more
+    per list, quote or indented block, and a few hundred levels (a few kilobytes) take it
+    minutes and end in a RecursionError. Nesting is spelled at the start of a line, so a
+    bounded line prefix bounds it."""
+    problems: list[Problem] = []
+    for match in _NESTING_PREFIX.finditer(body):
+        prefix = _NESTING_MARKS.match(match.group()).group()
+        width = len(prefix.expandtabs(4))
+        if width > MAX_NESTING_PREFIX:
+            # The body is the end of the file, less the blank lines after it.
+            start = len(text.rstrip("\n")) - len(body) + match.start()
+            problems.append(error(path, text.count("\n", 0, start) + 1, (
+                f"this line starts with {width:,} columns of indentation and list or quote "
+                f"marks; the limit is {MAX_NESTING_PREFIX} — nest lists and quotes less deeply")))
+            if len(problems) >= 10:  # enough to see the pattern
+                break
+    # Python-Markdown's time grows with the square of the headings (the table of contents
+    # makes each anchor unique by a linear search) and of the raw HTML tags: 10,000 headings
+    # take 9 s, 100,000 tags 33 s. No report comes near these counts.
+    for pattern, limit, what, fix in (
+            (_HEADING, MAX_HEADINGS, "headings", "split the report"),
+            (_HTML_TAG, MAX_HTML_TAGS, "HTML tags", "write it as Markdown or split the report")):
+        count = sum(1 for _ in pattern.finditer(body))
+        if count > limit:
+            problems.append(error(path, 0, f"the text has {count:,} {what}; the limit is "
+                                           f"{limit:,} — {fix}"))
+    # `<div markdown="1">` blocks (Markdown inside HTML) recurse too, one level each.
+    nested_html = _MARKDOWN_IN_HTML.findall(body)
+    if len(nested_html) > MAX_MARKDOWN_IN_HTML:
+        problems.append(error(path, 0, (
+            f"the text has {len(nested_html):,} HTML blocks with a `markdown` attribute; the "
+            f"limit is {MAX_MARKDOWN_IN_HTML} — write the text as plain Markdown")))
+    return problems
+
+
 def _read_front_matter(path: Path, data: bytes,
                        problems: list[Problem]) -> tuple[FieldReader, str] | None:
     text, read_problems = decode_source(path, data)
@@ -204,6 +259,7 @@ def _read_front_matter(path: Path, data: bytes,
     problems.extend(split_problems)
     if split_problems:
         return None
+    problems.extend(_check_body_depth(text, body, path))
     root, yaml_problems = parse_yaml(yaml_text, path, first_line=2)
     problems.extend(yaml_problems)
     if root is None and yaml_problems:
@@ -325,7 +381,8 @@ def _safe_name(fields: FieldReader, name: str, value: str | None) -> str | None:
     if _UNSAFE_NAME.search(value) or len(value) > 60:
         fields.problems.append(error(fields.path, fields.mapping.get(name).line,
                                      f"{name} {value!r} cannot name a page — keep it under 60 "
-                                     "characters, without / \\ ? # % or control characters"))
+                                     "characters, without / \\ : ? # % or control characters, "
+                                     "and not a name Windows reserves (CON, NUL, …)"))
         return None
     return value
 

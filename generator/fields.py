@@ -45,9 +45,11 @@ class FieldReader:
                                   f"`{name}: {example}`")
             return None
         if node.kind != "text":
+            # A list item is written `[…, "on"]` or `- "on"`, not `tags item: "on"`.
+            quoted = f'"{node.text}"' if name.endswith(" item") else f'{name}: "{node.text}"'
             self._fail(node.line, f"'{name}' must be text, but YAML reads {node.text!r} as "
                                   f"{_QUOTE_HINT.get(node.kind, node.kind)} — put it in quotes: "
-                                  f"`{name}: \"{node.text}\"`")
+                                  f"`{quoted}`")
             return None
         value = node.text.strip()
         if required and not value:

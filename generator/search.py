@@ -169,6 +169,10 @@ def omitted_script(size: int, limit: int) -> bytes:
 
 def _script(data: dict) -> bytes:
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    # Inside JSON strings only, so the values are the same: `<` can then never spell
+    # `</script>` or `<!--` wherever the script is inlined or read, and U+2028/U+2029 end a
+    # line in older JavaScript engines.
+    text = text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     return (f"// ipr-archive offline search index, written by the build.\n"
             f"window.{FALLBACK_GLOBAL} = {text};\n").encode("utf-8")
 

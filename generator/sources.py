@@ -13,7 +13,7 @@ from typing import Callable
 from .cache import BuildCache, record_of, source_of
 from .content import (LINKS_FILE, PAGES_DIR, REPORTS_DIR, Content, content_of, digest_of,
                       load_links, markdown_files, parse_source)
-from .errors import Problem
+from .errors import Problem, error
 from .textfile import read_source_bytes
 from .workers import map_in_order
 from .writer import collect_static
@@ -53,6 +53,8 @@ def read_inputs(site_root: Path) -> Inputs:
                                         digest_of(data)))
     static, static_problems = collect_static(site_root / "static", site_root)
     problems += static_problems
+    problems += _links_leaving(site_root, [site_root / LINKS_FILE, site_root / TEMPLATES_DIR,
+                                           *_files_under(site_root / TEMPLATES_DIR)])
     static_digests = {out_path: digest_of(src_path.read_bytes())
                       for out_path, src_path in sorted(static.items())}
     digest = hashlib.blake2b(digest_size=16)
@@ -65,6 +67,14 @@ def read_inputs(site_root: Path) -> Inputs:
             digest.update(f"X{extra.relative_to(site_root).as_posix()}\x1f"
                           f"{digest_of(extra.read_bytes())}\x1e".encode())
     return Inputs(tuple(files), static, static_digests, digest.hexdigest(), tuple(problems))
+
+
+def _links_leaving(site_root: Path, paths: list[Path]) -> list[Problem]:
+    """Templates and the links file must be the site's own files, as sources are."""
+    root = site_root.resolve()
+    return [error(path, 0, "this link points outside the site — copy the file into the site "
+                           "instead of linking to it")
+            for path in paths if path.is_symlink() and not path.resolve().is_relative_to(root)]
 
 
 def _files_under(folder: Path) -> list[Path]:

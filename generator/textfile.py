@@ -38,12 +38,17 @@ def decode_source(path: Path, data: bytes) -> tuple[str | None, list[Problem]]:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        return None, [error(path, line, f"byte offset {exc.start} is not valid {encoding.upper()} "
-                                        "text — save the file as UTF-8")]
+        # utf-8-sig counts from after the BOM; the offset a user looks for is the file's.
+        at = exc.start + (3 if not utf16 and data.startswith(codecs.BOM_UTF8) else 0)
+        line = data[:at].count(b"\n") + 1
+        shown = "UTF-16" if utf16 else "UTF-8"
+        return None, [error(path, line, f"byte offset {at} is not valid {shown} text "
+                                        f"(byte {data[at]:#04x}) — save the file as UTF-8")]
     nul = text.find("\0")
     if nul >= 0:
         line = text.count("\n", 0, nul) + 1
-        return None, [error(path, line, f"the file holds a NUL character (character offset {nul}) "
+        # Counted in the file's bytes, as a hex editor shows them (BOM included).
+        at = data.find(b"\0") if not utf16 else 2 + len(text[:nul].encode("utf-16-le"))
+        return None, [error(path, line, f"the file holds a NUL character at byte offset {at} "
                                         "— it is not a text file, or it is damaged")]
     return text.replace("\r\n", "\n").replace("\r", "\n"), []

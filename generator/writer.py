@@ -3,17 +3,21 @@
 The new site is written to a temporary directory next to the output and renamed into
 place only when complete, so a failed build leaves the previous site as it was. A
 manifest records what the generator wrote; an output directory holding anything else
-is never replaced, so no user file is deleted without being asked.
+is never replaced, so no user file is deleted without being asked; nor is one holding a
+symbolic link, which is never followed. Staging folders carry the building process's id,
+so the next build removes those a killed build left behind.
 """
 from __future__ import annotations
 
 import ctypes
+import errno
 import functools
 import json
 import os
+import re
 import shutil
 import tempfile
-from stat import S_ISLNK
+from stat import S_ISDIR, S_ISLNK
 from pathlib import Path, PurePosixPath
 
 from .errors import Problem, error
@@ -27,7 +31,7 @@ def check_output_dir(site_root: Path, out_dir: Path) -> list[Problem]:
     out = out_dir.resolve()
     root = site_root.resolve()
     home = Path.home().resolve()
-    if out in (Path(out.anchor), home) or out == root or root.is_relative_to(out):
+    if out in (Path(out.anchor), home) or home.is_relative_to(out) or root.is_relative_to(out):
         return [error(out_dir, 0, "refusing to write the site here: it would replace the site "
                                   "sources or a home or root directory — choose an empty or new "
                                   "directory such as public/")]
@@ -43,7 +47,13 @@ def check_output_dir(site_root: Path, out_dir: Path) -> list[Problem]:
     if not out_dir.is_dir():
         return [error(out_dir, 0, "the output path exists and is not a directory — remove it "
                                   "or choose another")]
-    strays = _files_not_written_by_us(out_dir)
+    links, strays = _what_we_did_not_write(out_dir)
+    if links:
+        shown = ", ".join(links[:5]) + (f" and {len(links) - 5} more" if len(links) > 5 else "")
+        return [error(out_dir, 0, f"the output directory holds symbolic links ({shown}); this "
+                                  "generator never writes links and will neither follow nor "
+                                  "replace them — remove them, or choose another output "
+                                  "directory")]
     if strays:
         shown = ", ".join(strays[:5]) + (f" and {len(strays) - 5} more" if len(strays) > 5 else "")
         return [error(out_dir, 0, f"the output directory holds files this generator did not "
@@ -52,22 +62,27 @@ def check_output_dir(site_root: Path, out_dir: Path) -> list[Problem]:
     return []
 
 
-def _files_not_written_by_us(out_dir: Path) -> list[str]:
-    present = []
+def _what_we_did_not_write(out_dir: Path) -> tuple[list[str], list[str]]:
+    """(symbolic links, other files the manifest does not list) in the output, one walk.
+    The generator never writes links: one there was put by someone else, and writing or
+    deleting through it would reach outside the output directory."""
+    present, links = [], []
     for folder, dirs, files in os.walk(out_dir):  # does not follow links to folders
         rel = os.path.relpath(folder, out_dir)
         prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
         present += [prefix + name for name in files]
-        present += [prefix + name for name in dirs if os.path.islink(os.path.join(folder, name))]
+        links += [prefix + name for name in dirs + files
+                  if os.path.islink(os.path.join(folder, name))]
+    links.sort()
     present.sort()
     if not present:
-        return []
+        return links, []
     try:
         manifest = json.loads((out_dir / MANIFEST).read_text("utf-8"))
         written = set(manifest["files"]) if manifest.get("format") == _MANIFEST_FORMAT else set()
     except (OSError, ValueError, KeyError, TypeError):
         written = set()
-    return [p for p in present if p not in written and p != MANIFEST]
+    return links, [p for p in present if p not in written and p != MANIFEST]
 
 
 def collect_static(static_dir: Path, site_root: Path
@@ -80,11 +95,15 @@ def collect_static(static_dir: Path, site_root: Path
     problems = []
     for path in sorted(static_dir.rglob("*")):
         rel = path.relative_to(static_dir)
-        if any(part.startswith(".") for part in rel.parts) or path.is_dir():
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.is_dir() and not path.is_symlink():
             continue
         if not path.resolve().is_relative_to(root):
             problems.append(error(path, 0, "this link points outside the site — copy the file "
                                            "into static/ instead"))
+            continue
+        if path.is_dir():  # a link to a folder inside the site: its files are found there
             continue
         found[PurePosixPath("static", *rel.parts)] = path
     return found, problems
@@ -100,7 +119,7 @@ class Staging:
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir.absolute()
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.root = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.new-",
+        self.root = Path(tempfile.mkdtemp(prefix=_side_prefix(self.out_dir, "new"),
                                           dir=self.out_dir.parent))
         self._made_dirs: set[str] = {str(self.root)}
 
@@ -114,9 +133,9 @@ class Staging:
                 os.makedirs(folder, exist_ok=True)
                 self._made_dirs.add(folder)
             try:
-                os.link(source, target)
+                os.link(source, target, follow_symlinks=False)
             except OSError:  # a file system without hard links: copy instead
-                shutil.copy2(source, target)
+                shutil.copy2(source, target, follow_symlinks=False)
 
     def commit(self, files: list[str]) -> None:
         """Write the manifest of every file and swap the new site in."""
@@ -143,6 +162,78 @@ def write_file(root: Path, out_path: PurePosixPath, data: bytes) -> tuple[int, i
     return stat.st_size, stat.st_mtime_ns
 
 
+def write_failure(out_dir: Path, exc: OSError) -> Problem:
+    """An OSError while writing the new site (a full disk, a read-only folder) as one
+    problem naming the output directory and the file, never the hidden staging folder."""
+    name = os.fsdecode(exc.filename) if exc.filename is not None else ""
+    parent = str(out_dir.absolute().parent)
+    match = re.match(re.escape(parent) + r"/\.[^/]*\.(?:new|old)-[^/]*(/.*)?$", name)
+    if match:
+        name = match.group(1)[1:] if match.group(1) else ""
+    elif name.startswith(parent + "/"):
+        name = os.path.relpath(name, out_dir.absolute())
+    reason = exc.strerror or str(exc)
+    where = f" ({name})" if name else ""
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        hint = "free some disk space and build again"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        hint = ("make the output directory and the directory holding it writable, or "
+                "choose another --out")
+    else:
+        hint = "check the output directory and build again"
+    return error(out_dir, 0, f"the new site could not be written: {reason}{where} — {hint}")
+
+
+def clear_abandoned(out_dir: Path) -> None:
+    """Tidy up after a build that was killed (kill -9, a power cut): staging folders of
+    dead builds beside the output are removed, and if a build died between the two
+    renames of a swap (systems without an atomic exchange), the previous site it had
+    moved aside is put back. Folders of builds still running are left alone."""
+    out_dir = out_dir.absolute()
+    pattern = re.compile(re.escape(f".{out_dir.name}.") + r"(new|old)-(\d+)-[^/]*$")
+    abandoned = []
+    try:
+        names = sorted(os.listdir(out_dir.parent))
+    except OSError:
+        return
+    for name in names:
+        match = pattern.match(name)
+        if not match or _alive(int(match.group(2))):
+            continue
+        path = out_dir.parent / name
+        try:
+            if S_ISDIR(os.lstat(path).st_mode):  # never a link
+                abandoned.append((match.group(1), path))
+        except OSError:
+            continue
+    if not os.path.lexists(out_dir):
+        previous = [path for kind, path in abandoned
+                    if kind == "old" and (path / MANIFEST).is_file()]
+        if len(previous) == 1:
+            os.rename(previous[0], out_dir)
+            abandoned = [(kind, path) for kind, path in abandoned if path != previous[0]]
+    for _, path in abandoned:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
+def _side_prefix(out_dir: Path, kind: str) -> str:
+    """Folders beside the output carry the building process's id, so that a later build
+    can tell an abandoned one (its process is gone) from one still being written."""
+    return f".{out_dir.name}.{kind}-{os.getpid()}-"
+
+
 def file_state(path: Path | str) -> tuple[int, int] | None:
     """(size, mtime_ns) of an output file as it is now, or None if it is gone."""
     try:
@@ -160,7 +251,7 @@ def _swap_in(staging: Path, out_dir: Path) -> Path | None:
     if _exchange(staging, out_dir):
         return staging  # now holds the old site
     # No atomic exchange here: two renames, putting the old site back if the second fails.
-    retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+    retired = Path(tempfile.mkdtemp(prefix=_side_prefix(out_dir, "old"), dir=out_dir.parent))
     retired.rmdir()
     os.rename(out_dir, retired)
     try:
