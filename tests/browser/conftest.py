@@ -97,8 +97,8 @@ def copy_site(dest: Path, base_url: str | None) -> Path:
 
 
 def build_copy(tmp: Path, base_url: str | None) -> BuiltSite:
-    """Build a copy of the repository's site into tmp/root/archive (so that tmp/root
-    can be served to put the site under /archive/)."""
+    """Build a copy of the repository's site into the folder `archive` of `tmp / "root"`,
+    so that serving that root puts the site under /archive/."""
     site = copy_site(tmp / "site", base_url)
     out = tmp / "root" / "archive"
     out.parent.mkdir(exist_ok=True)
