@@ -9,28 +9,27 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from . import __version__
 from .cache import BuildCache, CacheUnreadable, Output, pack_body
 from .config import CONFIG_NAME, SiteConfig, load_config
 from .content import Page, Report, body_text
 from .errors import Problem, SiteError, error, raise_if_errors, warning
-from .markup import render_markdown
-from .plan import PagePlan, navigation, plan_pages
-from .render import Renderer, TemplateProblem, merge_template_problems
-from . import search as search_module  # `search` is build()'s switch
-from .search import SearchFailed, SearchFiles, build_search_files, search_problem
-from .site import build_site
+from .keys import body_key, build_key_of, digest, generator_fingerprint, output_key
 from .sources import parse_sources, read_inputs
 from .validate import published, validate_content
 from .workers import default_jobs, map_in_order
-from .writer import (MANIFEST, Staging, check_output_dir, clear_abandoned, file_state,
+from . import urls
+from .writer import (MANIFEST, Staging, clear_abandoned, file_state, inspect_output,
                      write_failure, write_file)
+
+if TYPE_CHECKING:
+    from .plan import PagePlan
+    from .render import Renderer
+    from .search import SearchFiles
 
 Progress = Callable[[int, int], None]  # (pages rendered so far, pages to render)
 
@@ -81,36 +80,43 @@ def _build(site_root: Path, out_dir: Path | None, drafts: bool, jobs: int | None
         config = dataclasses.replace(config, search=False)
     if config.base_url is None:
         problems.append(warning(site_root / CONFIG_NAME, 0, NO_BASE_URL))
-    output_problems = check_output_dir(site_root, out_dir)
+    output_problems, present = inspect_output(site_root, out_dir)
     problems += output_problems
     if not _has_errors(output_problems):
         try:
             clear_abandoned(out_dir)  # what a killed build left beside the output
         except OSError as exc:
             problems.append(write_failure(out_dir, exc))
-    build_key = _build_key(config, out_dir)
-    inputs = read_inputs(site_root)
-    problems += inputs.problems
-    inputs_key = _digest(inputs.digest, f"drafts={drafts}", f"search={config.search}")
-    cache, cache_problems = (BuildCache.open(site_root, _generator_fingerprint(), build_key)
+    build_key = build_key_of(config, out_dir)
+    cache, cache_problems = (BuildCache.open(site_root, generator_fingerprint(), build_key)
                              if use_cache else (BuildCache.disabled(), []))
     problems += cache_problems
     try:
-        if _nothing_changed(cache, inputs_key, out_dir) and not _has_errors(problems):
+        inputs = read_inputs(site_root, cache.file_states(), cache.read_at_ns)
+        problems += inputs.problems
+        read_at_ns = inputs.read_at_ns
+        inputs_key = digest(inputs.digest, f"drafts={drafts}", f"search={config.search}")
+        if _nothing_changed(cache, inputs_key, present) and not _has_errors(problems):
             warnings = [Problem(Path(path), line, message, warning=True)
                         for path, line, message in cache.last_build["warnings"]]
             return BuildResult(cache.last_build["pages"], len(cache.outputs), 0,
                                len(cache.outputs), time.perf_counter() - started,
                                tuple(sorted(p for p in problems + warnings if p.warning)),
                                out_dir)
+        frame = digest(inputs.frame, f"drafts={drafts}", f"search={config.search}")
+        if not _has_errors(problems):
+            result = _build_body_edits(site_root, out_dir, config, drafts, inputs, cache,
+                                       present, frame, build_key, problems, started)
+            if result is not None:
+                return result
         try:
-            content, found, records = parse_sources(site_root, inputs, cache, jobs)
+            content, found, states, records = parse_sources(site_root, inputs, cache, jobs)
         except CacheUnreadable as exc:
             problems.append(Problem(cache.path, 0, f"the build cache cannot be used ({exc}); "
                                                    "building everything anew", warning=True))
             cache.close()
             cache = BuildCache.fresh(site_root)
-            content, found, records = parse_sources(site_root, inputs, cache, jobs)
+            content, found, states, records = parse_sources(site_root, inputs, cache, jobs)
         # Let the files' bytes go (35 MB per 10,000 reports); keep what the rest needs.
         static, static_digests, inputs = inputs.static, inputs.static_digests, None
         content = published(content, drafts)
@@ -118,18 +124,27 @@ def _build(site_root: Path, out_dir: Path | None, drafts: bool, jobs: int | None
         problems += found
         raise_if_errors(problems)
 
+        # Jinja, Markdown and Pagefind are loaded only now: a rebuild that changes nothing
+        # never needs them, and loading them is a third of its time.
+        from .feeds import reports_json_of_lines
+        from .plan import navigation, plan_pages
+        from .render import Renderer
+        from .search import SearchFailed, search_problem
+        from .site import build_site
+
         site = build_site(config, content)
         plans = plan_pages(site)
         renderer = Renderer(site_root / "templates", config, navigation(site))
         problems += _check_static(static, plans)
         raise_if_errors(problems)
-        wanted = _output_keys(plans, static_digests, renderer, build_key)
-        search_step = _plan_search(config, plans, wanted, cache, out_dir)
+        templates = _template_digests(plans, renderer)
+        wanted = _output_keys(plans, static_digests, templates, build_key)
+        search_step = _plan_search(config, plans, wanted, cache, present)
         if search_step is not None and search_step.reuse:
             wanted.update(search_step.reuse)
 
-        reusable = {path for path, key in wanted.items() if _still_there(
-            cache.outputs.get(path), key, f"{out_dir}/{path}")}
+        reusable = {path for path, key in wanted.items()
+                    if _still_there(cache.outputs.get(path), key, present.get(path))}
         to_render = [plan for plan in plans if str(plan.out_path) not in reusable]
         to_copy = sorted(path for path in static if str(path) not in reusable)
         to_index = search_step is not None and not search_step.reuse
@@ -142,11 +157,21 @@ def _build(site_root: Path, out_dir: Path | None, drafts: bool, jobs: int | None
         search_warnings = [] if search_step is None else [
             warning(site_root / CONFIG_NAME, 0, message)
             for message in cache.last_build.get("search_warnings", [])]
+        # reports.json is made here from one line per report, and the lines are kept with
+        # each report page's context: what a rebuild after body edits needs (delta.py).
+        report_pages = None
+        prerendered: dict[str, bytes] = {}
+        json_path = str(urls.REPORTS_JSON)
+        if any(str(plan.out_path) == json_path for plan in to_render):
+            report_pages = _report_pages(site_root, config, site)
+            prerendered[json_path] = reports_json_of_lines(
+                config, [line for _, _, _, line in report_pages])
         if not unchanged:
             try:
                 outputs, new_bodies, indexed, search_written = _write(
                     out_dir, plans, to_render, to_copy, static, reusable, wanted, renderer,
-                    cache, config, jobs, on_progress, search_step if to_index else None)
+                    cache, config, jobs, on_progress, search_step if to_index else None,
+                    prerendered)
             except SearchFailed as exc:
                 raise SiteError([p for p in problems if p.warning]
                                 + [search_problem(site_root / CONFIG_NAME, exc)]) from None
@@ -161,9 +186,17 @@ def _build(site_root: Path, out_dir: Path | None, drafts: bool, jobs: int | None
                       "warnings": [[str(p.path), p.line, p.message] for p in
                                    found + search_warnings if p.warning],
                       "search_warnings": [p.message for p in search_warnings]}
-        live_bodies = {_body_key(p.body_of, config) for p in plans if p.body_of}
-        problems += cache.save(_generator_fingerprint(), build_key, last_build, records,
-                               new_bodies, live_bodies, outputs)
+        if json_path in outputs and (report_pages is not None or "delta" in cache.last_build):
+            last_build["delta"] = {"frame": frame, "reports_json_path": json_path,
+                                   "reports_json_key": outputs[json_path].key,
+                                   "has_world_ip_day": bool(site.world_ip_day),
+                                   "report_template": templates.get("report.html", ""),
+                                   "navigation": [[str(path), section, label] for
+                                                  path, section, label in navigation(site)]}
+        live_bodies = {body_key(p.body_of, config) for p in plans if p.body_of}
+        problems += cache.save(generator_fingerprint(), build_key, last_build, read_at_ns,
+                               states, records, new_bodies, live_bodies, outputs,
+                               report_pages=report_pages)
     finally:
         cache.close()
     written = 0 if unchanged else len(to_render) + len(to_copy) + search_written
@@ -172,11 +205,75 @@ def _build(site_root: Path, out_dir: Path | None, drafts: bool, jobs: int | None
                        tuple(sorted(p for p in problems if p.warning)), out_dir)
 
 
-def _nothing_changed(cache: BuildCache, inputs_key: str, out_dir: Path) -> bool:
+def _report_pages(site_root: Path, config: SiteConfig, site) -> list[tuple[str, int, str, str]]:
+    """(source path, position, context, reports.json line) of every report page."""
+    from .delta import Context
+    from .feeds import report_line
+
+    key_of = {entry.card.slug: entry.report.src_path.relative_to(site_root).as_posix()
+              for entry in site.reports}
+
+    def key(card) -> str | None:
+        return None if card is None else key_of[card.slug]
+
+    return [(key_of[entry.card.slug], position,
+             Context(key(entry.newer), key(entry.older),
+                     tuple(key(card) for card in entry.related), entry.year_name,
+                     str(entry.year_path)).to_json(),
+             report_line(config, entry.report))
+            for position, entry in enumerate(site.reports)]
+
+
+def _build_body_edits(site_root, out_dir, config, drafts, inputs, cache, present, frame,
+                      build_key, problems, started) -> BuildResult | None:
+    """The build when only report bodies changed (see delta.py); None when it cannot be."""
+    from . import delta
+    from .render import Renderer
+
+    try:
+        edited = delta.edited_reports(inputs, cache, config, present, frame)
+        if edited is None:
+            return None
+        nav = tuple((PurePosixPath(path), section, label) for path, section, label
+                    in cache.last_build["delta"]["navigation"])
+        renderer = Renderer(site_root / "templates", config, nav)
+        made = delta.make_delta(site_root, config, edited, cache, build_key, drafts, renderer,
+                                output_key, lambda report: body_key(report, config))
+    except (CacheUnreadable, KeyError, TypeError, ValueError):
+        return None  # the full pipeline sets a damaged cache aside and says so
+    if made is None:
+        return None
+    try:
+        outputs = delta.write_delta(out_dir, made, cache)
+    except OSError as exc:
+        raise SiteError([p for p in problems if p.warning]
+                        + [write_failure(out_dir, exc)]) from None
+    edited_paths = {str(e.source.path) for e in edited}
+    found = [p for e in edited for p in e.warnings if p.warning]
+    last_build = dict(cache.last_build, inputs=digest(
+        inputs.digest, f"drafts={drafts}", f"search={config.search}"))
+    last_build["warnings"] = sorted(
+        [w for w in cache.last_build["warnings"] if w[0] not in edited_paths]
+        + [[str(p.path), p.line, p.message] for p in found])
+    last_build["delta"] = dict(last_build["delta"], reports_json_key=made.keys[
+        last_build["delta"]["reports_json_path"]])
+    problems = problems + [Problem(Path(path), line, message, warning=True)
+                           for path, line, message in last_build["warnings"]]
+    problems += cache.save(generator_fingerprint(), build_key, last_build, inputs.read_at_ns,
+                           {f.key: f.state for f in inputs.files},
+                           {e.source.key: e.record for e in edited}, made.new_bodies, None,
+                           outputs, new_lines=made.new_lines)
+    return BuildResult(last_build["pages"], len(outputs), len(made.files),
+                       len(outputs) - len(made.files), time.perf_counter() - started,
+                       tuple(sorted(p for p in problems if p.warning)), out_dir)
+
+
+def _nothing_changed(cache: BuildCache, inputs_key: str,
+                     present: dict[str, tuple[int, int]]) -> bool:
     """Whether the last build read exactly these inputs and its output is as it left it."""
     return (cache.last_build.get("inputs") == inputs_key and bool(cache.outputs)
-            and (out_dir / MANIFEST).is_file()
-            and all(file_state(f"{out_dir}/{path}") == (output.size, output.mtime_ns)
+            and MANIFEST in present
+            and all(present.get(path) == (output.size, output.mtime_ns)
                     for path, output in cache.outputs.items()))
 
 
@@ -190,13 +287,18 @@ def _has_errors(problems: list[Problem]) -> bool:
 
 
 def _write(out_dir, plans, to_render, to_copy, static, reusable, wanted, renderer, cache,
-           config, jobs, on_progress, search_step: "_SearchStep | None"
+           config, jobs, on_progress, search_step: "_SearchStep | None",
+           prerendered: dict[str, bytes]
            ) -> tuple[dict[str, Output], dict[str, tuple[bytes, str]], SearchFiles | None, int]:
     """Fill a staging directory with the reused and the new files, index the pages for
     search if they changed (adding the search files to `wanted`), then swap it in.
     Returns the outputs, the newly rendered bodies, the search files and how many of them
     were written (the rest were the same as the last build's)."""
-    body_keys = {str(p.out_path): _body_key(p.body_of, config) for p in to_render if p.body_of}
+    from .markup import render_markdown
+    from .render import TemplateProblem, merge_template_problems
+    from .search import build_search_files
+
+    body_keys = {str(p.out_path): body_key(p.body_of, config) for p in to_render if p.body_of}
     known_bodies = cache.bodies(set(body_keys.values()))
     staging = Staging(out_dir)
     done = 0
@@ -208,6 +310,9 @@ def _write(out_dir, plans, to_render, to_copy, static, reusable, wanted, rendere
             on_progress(done, len(to_render))
 
     def render(plan: PagePlan):
+        if str(plan.out_path) in prerendered:
+            return write_file(staging.root, plan.out_path, prerendered[str(plan.out_path)]), \
+                None, None
         body = None
         new_body = None
         if plan.body_of is not None:
@@ -290,22 +395,26 @@ class _SearchStep:
 
 
 def _plan_search(config: SiteConfig, plans, wanted: dict[str, str], cache: BuildCache,
-                 out_dir: Path) -> _SearchStep | None:
+                 present: dict[str, tuple[int, int]]) -> _SearchStep | None:
     """What to index, and whether the last build's index can be kept: Pagefind has no
     incremental mode, so any change to an indexed page indexes them all again."""
     if not config.search:
         return None
+    from . import search as search_module  # `search` is build()'s switch
+
     indexed = tuple(plan.out_path for plan in plans if plan.body_of is not None)
-    key = _digest("search", search_module.PAGEFIND_VERSION,
+    key = digest("search", search_module.PAGEFIND_VERSION,
                   *(f"{path}={wanted[str(path)]}" for path in indexed))
     previous = {path: output.key for path, output in cache.outputs.items()
                 if output.key == key}
     intact = (str(search_module.FALLBACK) in previous and all(
-        _still_there(cache.outputs[path], key, f"{out_dir}/{path}") for path in previous))
+        _still_there(cache.outputs[path], key, present.get(path)) for path in previous))
     return _SearchStep(key, indexed, previous if intact else {})
 
 
 def _search_warnings(site_root: Path, indexed: SearchFiles) -> list[Problem]:
+    from . import search as search_module
+
     if indexed.fallback_shipped:
         return []
     limit = search_module.FALLBACK_LIMIT
@@ -315,63 +424,33 @@ def _search_warnings(site_root: Path, indexed: SearchFiles) -> list[Problem]:
         "over HTTP, not when it is opened from disk (the search page says so)"))]
 
 
-def _output_keys(plans, static_digests: dict[PurePosixPath, str], renderer: Renderer,
-                 build_key: str) -> dict[str, str]:
-    """For every output file, a digest of everything it is made from."""
+def _template_digests(plans, renderer: Renderer) -> dict[str, str]:
+    from .render import TemplateProblem
+
     try:
-        templates = renderer.template_digests({plan.template for plan in plans})
+        return renderer.template_digests({plan.template for plan in plans})
     except TemplateProblem as problem:
         raise SiteError([problem.problem]) from None
-    keys = {str(plan.out_path): _digest(build_key, templates[plan.template], plan.inputs)
+
+
+def _output_keys(plans, static_digests: dict[PurePosixPath, str], templates: dict[str, str],
+                 build_key: str) -> dict[str, str]:
+    """For every output file, a digest of everything it is made from."""
+    keys = {str(plan.out_path): output_key(build_key, templates[plan.template], plan.inputs)
             for plan in plans}
     for out_path, file_digest in static_digests.items():
-        keys[str(out_path)] = _digest("static", file_digest)
+        keys[str(out_path)] = digest("static", file_digest)
     return keys
 
 
-def _still_there(output: Output | None, key: str, path: str) -> bool:
-    """Whether the previous build wrote this file from the same inputs, untouched since."""
+def _still_there(output: Output | None, key: str, state: tuple[int, int] | None) -> bool:
+    """Whether the previous build wrote this file from the same inputs, untouched since
+    (`state`: its size and mtime in the output now, None if it is not there)."""
     return output is not None and output.key == key and \
-        file_state(path) == (output.size, output.mtime_ns)
+        state == (output.size, output.mtime_ns)
 
 
 def _check_static(static: dict[PurePosixPath, Path], plans) -> list[Problem]:
     pages = {plan.out_path for plan in plans}
     return [error(src, 0, f"static file {out} would overwrite a generated page — rename it")
             for out, src in sorted(static.items()) if out in pages]
-
-
-def _body_key(source: Report | Page, config: SiteConfig) -> str:
-    """Rendered Markdown is cached by the digest of the file it came from."""
-    return _digest(_generator_fingerprint(), str(config.allow_raw_html), source.digest)
-
-
-def _build_key(config: SiteConfig, out_dir: Path) -> str:
-    """What every output depends on: the generator, the settings, and where it is written."""
-    return _digest(_generator_fingerprint(), repr(config), str(out_dir.absolute()))
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
-
-
-_fingerprint: str | None = None
-
-
-def _generator_fingerprint() -> str:
-    """The generator's own code and its libraries' versions: a new generator renders anew."""
-    global _fingerprint
-    if _fingerprint is None:
-        import importlib.metadata as metadata
-
-        digest = hashlib.blake2b(digest_size=16)
-        digest.update(__version__.encode())
-        for package in ("jinja2", "markdown", "nh3", "pyyaml"):
-            try:
-                digest.update(f"{package}={metadata.version(package)}".encode())
-            except metadata.PackageNotFoundError:
-                digest.update(package.encode())
-        for module in sorted(Path(__file__).parent.glob("*.py")):
-            digest.update(module.name.encode() + module.read_bytes())
-        _fingerprint = digest.hexdigest()
-    return _fingerprint

@@ -13,21 +13,27 @@ import sqlite3
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from .content import Page, Report, Source
 from .dates import PartialDate
 from .errors import Problem
-from .markup import Heading, Rendered
+
+if TYPE_CHECKING:
+    from .markup import Rendered
 
 CACHE_PATH = Path(".cache") / "ipr-archive" / "cache.sqlite"
-FORMAT = "ipr-archive cache 3"
+FORMAT = "ipr-archive cache 4"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, digest TEXT NOT NULL,
-                                    record TEXT NOT NULL);
+                                    record TEXT NOT NULL, size INTEGER NOT NULL,
+                                    mtime_ns INTEGER NOT NULL, ino INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html BLOB NOT NULL,
                                    headings TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS report_pages (path TEXT PRIMARY KEY, position INTEGER NOT NULL,
+                                         context TEXT NOT NULL, line TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, key TEXT NOT NULL,
                                     size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL);
 """
@@ -35,6 +41,28 @@ CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, key TEXT NOT NULL,
 
 class CacheUnreadable(Exception):
     pass
+
+
+class SourceState(NamedTuple):
+    """A source file as a build read it; the same size, mtime and inode mean the same
+    bytes (see BuildCache.read_at_ns for when they do not)."""
+
+    size: int
+    mtime_ns: int
+    ino: int
+    digest: str
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """A source as the last build that parsed it cleanly saw it: the digest of its bytes,
+    its record, and its file's size, mtime and inode when it was read."""
+
+    digest: str
+    record: str
+    size: int
+    mtime_ns: int
+    ino: int
 
 
 @dataclass(frozen=True)
@@ -51,14 +79,19 @@ class BuildCache:
 
     def __init__(self, path: Path | None, connection: sqlite3.Connection | None,
                  sources: dict[str, tuple[str, str]] | None, outputs: dict[str, Output],
-                 last_build: dict | None = None):
+                 last_build: dict | None = None, read_at_ns: int = 0):
         self.path = path
         self._db = connection
         self._sources = sources  # None: not read yet (a build that changes nothing never does)
+        self._states: dict[str, SourceState] | None = None
         self.outputs = outputs  # output path -> Output
         # The last build's input digest, page count and source warnings, when it was made
         # by this generator with these settings for this output.
         self.last_build = last_build or {}
+        # When the last build began reading its sources (time.time_ns()); a file whose
+        # mtime is near or after it may have changed within one tick of the file system's
+        # clock since, so its size and mtime prove nothing (git's "racy clean" case).
+        self.read_at_ns = read_at_ns
 
     @classmethod
     def disabled(cls) -> "BuildCache":
@@ -101,7 +134,9 @@ class BuildCache:
             meta = dict(db.execute("SELECT key, value FROM meta"))
             if meta.get("format") != FORMAT:
                 raise CacheUnreadable(f"format {meta.get('format')!r}, not {FORMAT!r}")
-            sources = None if meta.get("generator") == generator else {}
+            same_generator = meta.get("generator") == generator
+            sources = None if same_generator else {}
+            read_at_ns = int(meta.get("read_at_ns", 0)) if same_generator else 0
             outputs = {}
             last_build = {}
             if meta.get("build") == build_key:  # otherwise no earlier page can be reused
@@ -117,18 +152,66 @@ class BuildCache:
         except BaseException:
             db.close()
             raise
-        return cls(path, db, sources, outputs, last_build)
+        return cls(path, db, sources, outputs, last_build, read_at_ns)
 
     @property
-    def sources(self) -> dict[str, tuple[str, str]]:
-        """{relative source path: (file digest, record JSON)} of what was parsed before."""
+    def sources(self) -> dict[str, SourceRow]:
+        """{relative source path: SourceRow} of what was parsed before."""
         if self._sources is None:
             try:
-                self._sources = {p: (d, r) for p, d, r in self._db.execute(
-                    "SELECT path, digest, record FROM sources")}
+                self._sources = {row[0]: SourceRow(*row[1:]) for row in self._db.execute(
+                    "SELECT path, digest, record, size, mtime_ns, ino FROM sources")}
             except sqlite3.Error as exc:
                 raise CacheUnreadable(str(exc)) from None
         return self._sources
+
+    def file_states(self) -> dict[str, SourceState]:
+        """{relative source path: (size, mtime_ns, inode, digest)} as the last build read
+        them, without the records: all a rebuild needs to tell which files changed.
+        Empty when the cache cannot say (another generator's, or damaged)."""
+        if self._states is None:
+            if self._sources is not None:
+                self._states = {p: SourceState(r.size, r.mtime_ns, r.ino, r.digest)
+                                for p, r in self._sources.items()}
+            else:
+                try:
+                    self._states = {p: SourceState(int(s), int(m), int(i), str(d))
+                                    for p, d, s, m, i in
+                                    self._db.execute("SELECT path, digest, size, mtime_ns, "
+                                                     "ino FROM sources")}
+                except (sqlite3.Error, ValueError, TypeError):
+                    self._states = {}
+        return self._states
+
+    def records(self, paths: set[str]) -> dict[str, str]:
+        """The records of these sources, without loading all of them."""
+        return dict(self._select("SELECT path, record FROM sources", "path", paths))
+
+    def report_contexts(self, paths: set[str]) -> dict[str, str]:
+        """For these reports' sources, the context of their pages (see delta.py)."""
+        return dict(self._select("SELECT path, context FROM report_pages", "path", paths))
+
+    def report_lines(self) -> list[tuple[str, str]]:
+        """(source path, reports.json line) of every published report, in archive order."""
+        try:
+            return [(str(p), str(line)) for p, line in self._db.execute(
+                "SELECT path, line FROM report_pages ORDER BY position")]
+        except sqlite3.Error as exc:
+            raise CacheUnreadable(str(exc)) from None
+
+    def _select(self, query: str, column: str, keys: set[str]) -> list[tuple]:
+        if self._db is None or not keys:
+            return []
+        wanted = sorted(keys)
+        rows = []
+        try:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                rows += self._db.execute(f"{query} WHERE {column} IN "
+                                         f"({','.join('?' * len(chunk))})", chunk).fetchall()
+        except sqlite3.Error as exc:
+            raise CacheUnreadable(str(exc)) from None
+        return rows
 
     def bodies(self, keys: set[str]) -> dict[str, Rendered]:
         """Rendered Markdown cached under these keys; missing ones are simply absent."""
@@ -148,11 +231,16 @@ class BuildCache:
             return {}  # render them again; save() will rebuild the table
         return found
 
-    def save(self, generator: str, build_key: str, last_build: dict,
-             sources: dict[str, tuple[str, str]],
-             new_bodies: dict[str, tuple[bytes, str]], live_bodies: set[str],
-             outputs: dict[str, Output]) -> list[Problem]:
-        """Record a successful build. A cache that cannot be written costs only speed."""
+    def save(self, generator: str, build_key: str, last_build: dict, read_at_ns: int,
+             states: dict[str, SourceState], records: dict[str, str],
+             new_bodies: dict[str, tuple[bytes, str]], live_bodies: set[str] | None,
+             outputs: dict[str, Output],
+             report_pages: list[tuple[str, int, str, str]] | None = None,
+             new_lines: dict[str, str] | None = None) -> list[Problem]:
+        """Record a successful build. A cache that cannot be written costs only speed.
+        `live_bodies`: the rendered bodies still in use (None: keep them all);
+        `report_pages`: every report page's row anew (None: keep them), `new_lines`:
+        reports.json lines that changed."""
         if self._db is None:
             return []
         try:
@@ -160,18 +248,43 @@ class BuildCache:
                 self._db.execute("DELETE FROM meta")
                 self._db.executemany("INSERT INTO meta VALUES (?, ?)", [
                     ("format", FORMAT), ("generator", generator), ("build", build_key),
-                    ("last_build", json.dumps(last_build, ensure_ascii=False, sort_keys=True))])
-                self._replace("sources", self.sources, sources,
-                              lambda p, v: (p, v[0], v[1]))
+                    ("last_build", json.dumps(last_build, ensure_ascii=False, sort_keys=True)),
+                    ("read_at_ns", str(read_at_ns))])
+                self._save_sources(states, records)
                 self._replace("outputs", self.outputs, outputs,
                               lambda p, v: (p, v.key, v.size, v.mtime_ns))
                 self._db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?)",
                                      [(key, *packed) for key, packed in sorted(new_bodies.items())])
-                self._forget_bodies_except(live_bodies)
+                if live_bodies is not None:
+                    self._forget_bodies_except(live_bodies)
+                if report_pages is not None:
+                    self._db.execute("DELETE FROM report_pages")
+                    self._db.executemany("INSERT INTO report_pages VALUES (?, ?, ?, ?)",
+                                         report_pages)
+                self._db.executemany("UPDATE report_pages SET line = ? WHERE path = ?",
+                                     [(line, path) for path, line in
+                                      sorted((new_lines or {}).items())])
         except sqlite3.Error as exc:
             return [Problem(self.path, 0, f"the build cache could not be saved ({exc}); the "
                                           "next build will do all the work again", warning=True)]
         return []
+
+    def _save_sources(self, states: dict[str, SourceState], records: dict[str, str]) -> None:
+        """`states`: every source that parsed cleanly, as read by this build; `records`: the
+        records of those parsed anew. The others' rows keep their records and only have
+        their states brought up to date, so a rebuild never loads what it did not parse."""
+        if self._sources == {}:  # another generator's rows, or none: start over
+            self._db.execute("DELETE FROM sources")
+        old = self.file_states()
+        self._db.executemany("DELETE FROM sources WHERE path = ?",
+                             [(path,) for path in sorted(old.keys() - states.keys())])
+        self._db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)", [
+            (path, states[path].digest, record, *states[path][:3])
+            for path, record in sorted(records.items())])
+        self._db.executemany(
+            "UPDATE sources SET size = ?, mtime_ns = ?, ino = ? WHERE path = ?",
+            [(*state[:3], path) for path, state in sorted(states.items())
+             if path not in records and old.get(path) != state])
 
     def _replace(self, table: str, old: dict, new: dict, row) -> None:
         gone = [(path,) for path in old.keys() - new.keys()]
@@ -203,6 +316,8 @@ def pack_body(body: Rendered) -> tuple[bytes, str]:
 
 
 def unpack_body(html: bytes, headings: str) -> Rendered:
+    from .markup import Heading, Rendered  # Markdown is loaded only by builds that render
+
     return Rendered(zlib.decompress(html).decode("utf-8"),
                     tuple(Heading(int(level), str(anchor), str(text))
                           for level, anchor, text in json.loads(headings)))

@@ -175,6 +175,12 @@ def digest_of(data: bytes) -> str:
 
 
 def markdown_files(site_root: Path, folder: Path, problems: list[Problem]) -> list[Path]:
+    return [Path(entry.path) for entry in markdown_entries(site_root, folder, problems)]
+
+
+def markdown_entries(site_root: Path, folder: Path,
+                     problems: list[Problem]) -> list[os.DirEntry]:
+    """The Markdown files in a content folder, by name; anything else there is reported."""
     directory = site_root / folder
     if not directory.is_dir():
         return []
@@ -188,14 +194,15 @@ def markdown_files(site_root: Path, folder: Path, problems: list[Problem]) -> li
         for entry in sorted(entries, key=lambda e: e.name):
             if entry.name.startswith((".", "#")) or entry.name.endswith("~"):
                 continue  # editors' backup and lock files
-            path = Path(entry.path)
-            if entry.is_symlink() and not path.resolve().is_relative_to(root):
-                problems.append(error(path, 0, "this link points outside the site — copy the "
-                                               "file into the site instead of linking to it"))
+            if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
+                problems.append(error(Path(entry.path), 0, "this link points outside the site "
+                                                           "— copy the file into the site "
+                                                           "instead of linking to it"))
             elif not entry.name.endswith(".md") or not entry.is_file():
-                problems.append(Problem(path, 0, "not a .md file; ignored", warning=True))
+                problems.append(Problem(Path(entry.path), 0, "not a .md file; ignored",
+                                        warning=True))
             else:
-                files.append(path)
+                files.append(entry)
     return files
 
 

@@ -69,34 +69,42 @@ def robots(config: SiteConfig) -> bytes:
 def reports_json(config: SiteConfig, reports: tuple[Report, ...]) -> bytes:
     """Every published report's metadata, newest first, for people who reuse the archive.
     `path` is relative to the site root; `url` is absolute when the site has a base_url."""
-    items = []
-    for report in reports:
-        out_path = urls.report_path(report.slug)
-        source = report.source
-        items.append({
-            "slug": report.slug,
-            "title": report.title,
-            "date": report.date.iso,
-            "date_uncertain": report.date.uncertain,
-            "place": report.place,
-            "region": report.region,
-            "tags": list(report.tags),
-            "summary": report.summary,
-            "source": None if source is None else {
-                "site": source.site, "page_title": source.page_title,
-                "section": source.section, "url": source.url,
-                "retrieved": None if source.retrieved is None else source.retrieved.iso,
-            },
-            "body_sha256": report.body_sha256,
-            "path": str(out_path),
-            "url": urls.absolute_url(config.base_url, out_path) if config.base_url else None,
-        })
+    return reports_json_of_lines(config, [report_line(config, report) for report in reports])
+
+
+def report_line(config: SiteConfig, report: Report) -> str:
+    """One report's line of reports.json. A rebuild after a report's body changed keeps
+    the other lines as the last build wrote them (see delta.py)."""
+    out_path = urls.report_path(report.slug)
+    source = report.source
+    item = {
+        "slug": report.slug,
+        "title": report.title,
+        "date": report.date.iso,
+        "date_uncertain": report.date.uncertain,
+        "place": report.place,
+        "region": report.region,
+        "tags": list(report.tags),
+        "summary": report.summary,
+        "source": None if source is None else {
+            "site": source.site, "page_title": source.page_title,
+            "section": source.section, "url": source.url,
+            "retrieved": None if source.retrieved is None else source.retrieved.iso,
+        },
+        "body_sha256": report.body_sha256,
+        "path": str(out_path),
+        "url": urls.absolute_url(config.base_url, out_path) if config.base_url else None,
+    }
     # One report a line: readable and diffable, and json's fast C encoder does each line
     # (an indented dump falls back to pure Python, 10× slower).
+    return json.dumps(item, ensure_ascii=False, sort_keys=True)
+
+
+def reports_json_of_lines(config: SiteConfig, lines: list[str]) -> bytes:
     head = json.dumps({"language": config.language, "site": config.title},
                       ensure_ascii=False, sort_keys=True)
-    lines = ",\n".join(json.dumps(item, ensure_ascii=False, sort_keys=True) for item in items)
-    return f'{head[:-1]}, "reports": [\n{lines}\n]}}\n'.encode("utf-8")
+    body = ",\n".join(lines)
+    return f'{head[:-1]}, "reports": [\n{body}\n]}}\n'.encode("utf-8")
 
 
 def _summary(card: ReportCard) -> str:

@@ -30,6 +30,9 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # A build is one process reading templates that do not change under it; without
+        # this, every page stats its template and each one it extends or imports.
+        auto_reload=False,
     )
     env.globals["href"] = _href
     env.globals["absolute_url"] = urls.absolute_url
@@ -42,13 +45,24 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
 @jinja2.pass_context
 def _href(context, target, anchor: str = "") -> str:
     """Relative URL from the page being rendered to an output path or anything with one."""
-    to_path = target if isinstance(target, PurePosixPath) else target.out_path
-    page_path, base_url = context["page_path"], context["config"].base_url
+    return _linker(context["page_path"], context["config"].base_url)(target, anchor)
+
+
+def _linker(page_path: PurePosixPath, base_url: str | None):
+    """`href` for one page. Each page is given its own, bound to where it lives, which
+    saves every link (tens a page) looking the page up in the template's context."""
     if page_path == urls.NOT_FOUND and base_url:
         # Servers show the 404 page at any depth, where relative links would lead astray.
-        return urls.absolute_url(base_url, to_path) + (f"#{quote(anchor, safe='')}"
-                                                       if anchor else "")
-    return urls.relative_url(page_path, to_path, anchor)
+        def href(target, anchor: str = "") -> str:
+            to_path = target if isinstance(target, PurePosixPath) else target.out_path
+            return urls.absolute_url(base_url, to_path) + (f"#{quote(anchor, safe='')}"
+                                                           if anchor else "")
+        return href
+
+    def href(target, anchor: str = "") -> str:
+        return urls.relative_url(page_path, target if isinstance(target, PurePosixPath)
+                                 else target.out_path, anchor)
+    return href
 
 
 class Renderer:
@@ -58,6 +72,7 @@ class Renderer:
         self.templates_dir = templates_dir
         self.env = make_environment(templates_dir)
         self.common = {"config": config, "nav": nav}
+        self.base_url = config.base_url
 
     def render(self, plan: PagePlan, body: Rendered | None) -> bytes:
         writer = feeds.WRITERS.get(plan.template)
@@ -66,7 +81,8 @@ class Renderer:
         try:
             template = self.env.get_template(plan.template)
             html = template.render(self.common, page_path=plan.out_path, section=plan.section,
-                                   body=body, **dict(plan.values))
+                                   body=body, href=_linker(plan.out_path, self.base_url),
+                                   **dict(plan.values))
         except Exception as exc:  # a template bug of any kind is reported at its template line
             raise TemplateProblem(_template_problem(exc, self.templates_dir, plan)) from None
         return html.encode("utf-8")

@@ -168,27 +168,31 @@ def _related_reports(cards: tuple[ReportCard, ...], tags: tuple[Group, ...],
     """For each card (in order), the reports most like it: most shared tags first, then the
     same region, then nearest in the archive's date order."""
     position = {card.slug: i for i, card in enumerate(cards)}
-    # score[me][other]: shared tags * 2 + same region, so one sort key ranks both.
-    score: list[dict[int, int]] = [{} for _ in cards]
-    for groups, weight in ((tags, 2), (regions, 1)):
-        for group in groups:
-            members = [position[card.slug] for card in group.reports]
-            for index, me in enumerate(members):
-                mine = score[me]
-                for other in members[max(0, index - _RELATED_WINDOW): index]:
-                    mine[other] = mine.get(other, 0) + weight
-                for other in members[index + 1: index + _RELATED_WINDOW + 1]:
-                    mine[other] = mine.get(other, 0) + weight
-    # Rank by one integer per candidate (score, then distance, then position), which sorts
-    # several times faster than tuples: this runs for every report of every build.
+    # Each candidate is ranked by one integer (score, then distance, then position), which
+    # sorts several times faster than tuples: this runs for every report of every build.
+    # The integer is kept from the start, less the score so far, so ranking is one sort.
     bits = max(20, len(cards).bit_length())
     mask = (1 << bits) - 1
-    related = []
-    for me, mine in enumerate(score):
-        ranked = sorted((-value << (2 * bits)) + (abs(other - me) << bits) + other
-                        for other, value in mine.items())
-        related.append(tuple(cards[key & mask] for key in ranked[:RELATED_COUNT]))
-    return related
+    keys: list[dict[int, int]] = [{} for _ in cards]  # keys[me][other]
+    for groups, weight in ((tags, 2), (regions, 1)):
+        step = weight << (2 * bits)  # a shared tag scores 2, a shared region 1
+        for group in groups:
+            members = [position[card.slug] for card in group.reports]
+            # Nearness is mutual, so each pair within the window is visited once, for both.
+            for index, me in enumerate(members):
+                mine = keys[me]
+                for other in members[index + 1: index + _RELATED_WINDOW + 1]:
+                    distance = abs(other - me) << bits
+                    mine[other] = mine.get(other, distance + other) - step
+                    theirs = keys[other]
+                    theirs[me] = theirs.get(me, distance + me) - step
+    return [tuple(cards[key & mask] for key in sorted(mine.values())[:RELATED_COUNT])
+            for mine in keys]
+
+
+def related_links_of(report: Report, links: tuple[Link, ...]) -> tuple[Link, ...]:
+    """The related reading shown on one report's page, as build_site finds it."""
+    return _links_by_source_page(links).get(_source_page(report.source), ())
 
 
 def _source_page(source: Source | None) -> tuple[str | None, str] | None:

@@ -1,18 +1,21 @@
 """Read every input of a build once, and parse the sources the cache does not already hold.
 
 Reading is separate from parsing so that a rebuild can tell from the digests alone that
-nothing changed, and parse only the files whose bytes did.
+nothing changed, and parse only the files whose bytes did. A source whose size, mtime and
+inode are those the last build saw is not read at all: its digest is the one on record.
 """
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from .cache import BuildCache, record_of, source_of
+from .cache import BuildCache, SourceState, record_of, source_of
 from .content import (LINKS_FILE, PAGES_DIR, REPORTS_DIR, Content, content_of, digest_of,
-                      load_links, markdown_files, parse_source)
+                      load_links, markdown_entries, parse_source)
 from .errors import Problem, error
 from .textfile import read_source_bytes
 from .workers import map_in_order
@@ -21,13 +24,23 @@ from .writer import collect_static
 TEMPLATES_DIR = "templates"
 
 
+# A file changed less than this before the last build read it may have changed again
+# within the same tick of a coarse file system clock (FAT's is two seconds).
+_CLOCK_SLACK_NS = 2_000_000_000
+
+
 @dataclass(frozen=True)
 class SourceFile:
     kind: str  # "report" or "page"
-    path: Path
+    site_root: Path
     key: str  # the path relative to the site root, with / separators
-    data: bytes
-    digest: str
+    state: SourceState  # its bytes are read again only if it must be parsed
+
+    @property
+    def path(self) -> Path:
+        # Made only when needed: a rebuild that changes nothing would spend more time
+        # making 10,000 Path objects than looking at the files.
+        return self.site_root / self.key
 
 
 @dataclass(frozen=True)
@@ -38,19 +51,42 @@ class Inputs:
     static: dict[PurePosixPath, Path]
     static_digests: dict[PurePosixPath, str]
     digest: str
+    # The same, but for the reports' bytes: which reports there are, and every other file.
+    # Equal frames mean only the contents of reports changed (see delta.py).
+    frame: str
     problems: tuple[Problem, ...]
+    read_at_ns: int  # when reading began, for the next build's racy-file check
 
 
-def read_inputs(site_root: Path) -> Inputs:
+def read_inputs(site_root: Path, known: dict[str, SourceState] | None = None,
+                known_read_at_ns: int = 0) -> Inputs:
+    """Every input of the build. `known`: the sources' states when the last build, which
+    began reading at `known_read_at_ns`, read them; a file in that state is not read."""
+    known = known or {}
+    trusted_before = known_read_at_ns - _CLOCK_SLACK_NS
+    read_at_ns = time.time_ns()
     problems: list[Problem] = []
     files = []
     for kind, folder in (("report", REPORTS_DIR), ("page", PAGES_DIR)):
-        for path in markdown_files(site_root, folder, problems):
-            data, read_problems = read_source_bytes(path)
+        prefix = folder.as_posix() + "/"
+        for entry in markdown_entries(site_root, folder, problems):
+            key = prefix + entry.name
+            was = known.get(key)
+            if was is not None:
+                try:
+                    stat = entry.stat()
+                except OSError:
+                    stat = None
+                if stat is not None and stat.st_mtime_ns < trusted_before and \
+                        (stat.st_size, stat.st_mtime_ns, stat.st_ino) == was[:3]:
+                    files.append(SourceFile(kind, site_root, key, was))
+                    continue
+            # Digested and let go: holding every file's bytes until they are parsed would
+            # be a fifth of a cold build's memory; the few that need parsing are read again.
+            state, read_problems = _read_state(Path(entry.path))
             problems.extend(read_problems)
-            if data is not None:
-                files.append(SourceFile(kind, path, f"{folder.as_posix()}/{path.name}", data,
-                                        digest_of(data)))
+            if state is not None:
+                files.append(SourceFile(kind, site_root, key, state))
     static, static_problems = collect_static(site_root / "static", site_root)
     problems += static_problems
     problems += _links_leaving(site_root, [site_root / LINKS_FILE, site_root / TEMPLATES_DIR,
@@ -58,15 +94,44 @@ def read_inputs(site_root: Path) -> Inputs:
     static_digests = {out_path: digest_of(src_path.read_bytes())
                       for out_path, src_path in sorted(static.items())}
     digest = hashlib.blake2b(digest_size=16)
+    frame = hashlib.blake2b(digest_size=16)
     for source in files:
-        digest.update(f"S{source.key}\x1f{source.digest}\x1e".encode())
-    for out_path, file_digest in static_digests.items():
-        digest.update(f"F{out_path}\x1f{file_digest}\x1e".encode())
+        digest.update(f"S{source.key}\x1f{source.state.digest}\x1e".encode())
+        frame.update(f"S{source.key}\x1f{'' if source.kind == 'report' else source.state.digest}"
+                     f"\x1e".encode())
+    others = [f"F{out_path}\x1f{file_digest}\x1e" for out_path, file_digest in
+              static_digests.items()]
     for extra in [site_root / LINKS_FILE, *_files_under(site_root / TEMPLATES_DIR)]:
         if extra.is_file():
-            digest.update(f"X{extra.relative_to(site_root).as_posix()}\x1f"
-                          f"{digest_of(extra.read_bytes())}\x1e".encode())
-    return Inputs(tuple(files), static, static_digests, digest.hexdigest(), tuple(problems))
+            others.append(f"X{extra.relative_to(site_root).as_posix()}\x1f"
+                          f"{digest_of(extra.read_bytes())}\x1e")
+    for other in others:
+        digest.update(other.encode())
+        frame.update(other.encode())
+    return Inputs(tuple(files), static, static_digests, digest.hexdigest(), frame.hexdigest(),
+                  tuple(problems), read_at_ns)
+
+
+def _read_state(path: Path) -> tuple[SourceState | None, list[Problem]]:
+    try:  # the state before the bytes: a save in between makes the next build read again
+        stat = os.stat(path)
+    except OSError:
+        stat = None
+    data, problems = read_source_bytes(path)
+    if data is None:
+        return None, problems
+    if stat is None:
+        return SourceState(-1, -1, -1, digest_of(data)), problems
+    return SourceState(stat.st_size, stat.st_mtime_ns, stat.st_ino, digest_of(data)), problems
+
+
+def read_again(source: SourceFile) -> tuple[bytes | None, list[Problem]]:
+    """A source's bytes, which must still be those whose digest the build took."""
+    data, problems = read_source_bytes(source.path)
+    if data is not None and digest_of(data) != source.state.digest:
+        return None, [error(source.path, 0, "the file changed while the site was being built "
+                                            "— build again")]
+    return data, problems
 
 
 def _links_leaving(site_root: Path, paths: list[Path]) -> list[Problem]:
@@ -83,21 +148,22 @@ def _files_under(folder: Path) -> list[Path]:
 
 def parse_sources(site_root: Path, inputs: Inputs, cache: BuildCache, jobs: int,
                   on_parsed: Callable[[int], None] | None = None
-                  ) -> tuple[Content, list[Problem], dict[str, tuple[str, str]]]:
-    """All reports, pages and links, with every problem found, and the cache records of
-    the sources that parsed cleanly: {relative path: (digest, record)}.
+                  ) -> tuple[Content, list[Problem], dict[str, SourceState], dict[str, str]]:
+    """All reports, pages and links, with every problem found; the states of the sources
+    that parsed cleanly, and the cache records of those parsed anew, by relative path.
     Raises CacheUnreadable if a cached record is damaged."""
     problems: list[Problem] = []
     parsed = []
-    records: dict[str, tuple[str, str]] = {}
+    states: dict[str, SourceState] = {}
+    records: dict[str, str] = {}
     to_parse: list[SourceFile] = []
     for source in inputs.files:
         cached = cache.sources.get(source.key)
-        if cached is not None and cached[0] == source.digest:
-            found, warnings = source_of(cached[1], source.path, source.digest)
+        if cached is not None and cached.digest == source.state.digest:
+            found, warnings = source_of(cached.record, source.path, cached.digest)
             parsed.append(found)
             problems.extend(warnings)
-            records[source.key] = cached
+            states[source.key] = source.state
         else:
             to_parse.append(source)
     for source, (found, found_problems) in zip(
@@ -105,13 +171,18 @@ def parse_sources(site_root: Path, inputs: Inputs, cache: BuildCache, jobs: int,
         problems.extend(found_problems)
         if found is not None:  # a source with errors is never returned, nor cached
             parsed.append(found)
-            records[source.key] = (source.digest, record_of(found, found_problems))
+            states[source.key] = source.state
+            records[source.key] = record_of(found, found_problems)
     links = load_links(site_root / LINKS_FILE, problems)
-    return content_of(parsed, links), problems, records
+    return content_of(parsed, links), problems, states, records
 
 
 def _parse(source: SourceFile):
-    found, problems = parse_source(source.kind, source.path, source.data)
+    data, problems = read_again(source)
+    if data is None:
+        return None, problems
+    found, parse_problems = parse_source(source.kind, source.path, data)
+    problems += parse_problems
     # Bodies are read again by the few pages that need them; keeping 10,000 of them here
     # (and sending them back from the workers) would double the build's memory.
     return (None if found is None else replace(found, body=None)), problems

@@ -44,10 +44,14 @@ def report_path(slug: str) -> PurePosixPath:
     return PurePosixPath(f"reports/{slug}.html")
 
 
+# Templates ask for a tag's or a region's path on every page that shows it; paths are
+# immutable, so the same object serves them all (and keeps its cached string and hash).
+@functools.lru_cache(maxsize=16384)
 def tag_path(tag: str) -> PurePosixPath:
     return PurePosixPath("tags", f"{tag}.html")
 
 
+@functools.lru_cache(maxsize=16384)
 def region_path(region: str) -> PurePosixPath:
     return PurePosixPath("regions", f"{region}.html")
 
@@ -71,13 +75,26 @@ def numbered_path(first: PurePosixPath, number: int) -> PurePosixPath:
 
 def relative_url(from_path: PurePosixPath, to_path: PurePosixPath, anchor: str = "") -> str:
     """The href that leads from the page at `from_path` to `to_path`, both output paths."""
-    # List pages make tens of thousands of these: a cached prefix per folder pair keeps
-    # posixpath.relpath out of the loop.
-    to_dir, _, name = str(to_path).rpartition("/")
-    href = _folder_prefix(str(from_path.parent), to_dir) + _quoted(name)
+    # Every page makes tens of these, mostly to the same targets as its neighbours: an
+    # href cached per (folder, target) makes each a lookup, and keeps posixpath.relpath out
+    # of the loop.
+    href = _href_from_folder(_folder(from_path), to_path)
     if anchor:
         href += "#" + quote(anchor, safe="")
     return href
+
+
+@functools.lru_cache(maxsize=256)
+def _folder(path: PurePosixPath) -> str:
+    # A page asks for tens of links in a row, all from its own folder.
+    return str(path.parent)
+
+
+# Neighbouring pages link to neighbouring reports, so a small cache keeps nearly every hit.
+@functools.lru_cache(maxsize=4096)
+def _href_from_folder(from_dir: str, to_path: PurePosixPath) -> str:
+    to_dir, _, name = str(to_path).rpartition("/")
+    return _folder_prefix(from_dir, to_dir) + quote(name, safe="")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -85,11 +102,6 @@ def _folder_prefix(from_dir: str, to_dir: str) -> str:
     """The relative path from one output folder to another, ending in / unless empty."""
     rel = posixpath.relpath(to_dir or ".", from_dir or ".")
     return "" if rel == "." else quote(rel, safe="/") + "/"
-
-
-@functools.lru_cache(maxsize=65536)
-def _quoted(name: str) -> str:
-    return quote(name, safe="")
 
 
 def absolute_url(base_url: str, to_path: PurePosixPath) -> str:

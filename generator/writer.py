@@ -28,61 +28,82 @@ _MANIFEST_FORMAT = "ipr-archive output manifest 1"
 
 def check_output_dir(site_root: Path, out_dir: Path) -> list[Problem]:
     """Refuse output directories whose replacement would lose someone's files."""
+    return inspect_output(site_root, out_dir)[0]
+
+
+def inspect_output(site_root: Path, out_dir: Path
+                   ) -> tuple[list[Problem], dict[str, tuple[int, int]]]:
+    """The refusals of check_output_dir, and, from the same walk, the (size, mtime_ns) of
+    every file the output holds, by output path: a rebuild compares these with what it
+    wrote last time instead of looking at each file again."""
     out = out_dir.resolve()
     root = site_root.resolve()
     home = Path.home().resolve()
     if out in (Path(out.anchor), home) or home.is_relative_to(out) or root.is_relative_to(out):
         return [error(out_dir, 0, "refusing to write the site here: it would replace the site "
                                   "sources or a home or root directory — choose an empty or new "
-                                  "directory such as public/")]
+                                  "directory such as public/")], {}
     for source in ("content", "templates", "static"):
         if out.is_relative_to(root / source):
             return [error(out_dir, 0, f"refusing to write the site inside {source}/ — "
-                                      "choose a directory outside the sources, such as public/")]
+                                      "choose a directory outside the sources, such as public/")], {}
     if out_dir.is_symlink():
         return [error(out_dir, 0, "the output directory is a symbolic link; refusing to follow "
-                                  "it — remove the link or choose another directory")]
+                                  "it — remove the link or choose another directory")], {}
     if not out_dir.exists():
-        return []
+        return [], {}
     if not out_dir.is_dir():
         return [error(out_dir, 0, "the output path exists and is not a directory — remove it "
-                                  "or choose another")]
-    links, strays = _what_we_did_not_write(out_dir)
+                                  "or choose another")], {}
+    present, links = _walk_output(out_dir)
     if links:
         shown = ", ".join(links[:5]) + (f" and {len(links) - 5} more" if len(links) > 5 else "")
         return [error(out_dir, 0, f"the output directory holds symbolic links ({shown}); this "
                                   "generator never writes links and will neither follow nor "
                                   "replace them — remove them, or choose another output "
-                                  "directory")]
+                                  "directory")], {}
+    strays = _not_written_by_us(out_dir, present)
     if strays:
         shown = ", ".join(strays[:5]) + (f" and {len(strays) - 5} more" if len(strays) > 5 else "")
         return [error(out_dir, 0, f"the output directory holds files this generator did not "
                                   f"write ({shown}) — move them (into static/ if they belong in "
-                                  "the site), or choose another output directory")]
-    return []
+                                  "the site), or choose another output directory")], {}
+    return [], present
 
 
-def _what_we_did_not_write(out_dir: Path) -> tuple[list[str], list[str]]:
-    """(symbolic links, other files the manifest does not list) in the output, one walk.
+def _walk_output(out_dir: Path) -> tuple[dict[str, tuple[int, int]], list[str]]:
+    """({output path: (size, mtime_ns)} of the regular files, [symbolic links]), one walk.
     The generator never writes links: one there was put by someone else, and writing or
     deleting through it would reach outside the output directory."""
-    present, links = [], []
-    for folder, dirs, files in os.walk(out_dir):  # does not follow links to folders
-        rel = os.path.relpath(folder, out_dir)
-        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-        present += [prefix + name for name in files]
-        links += [prefix + name for name in dirs + files
-                  if os.path.islink(os.path.join(folder, name))]
+    present: dict[str, tuple[int, int]] = {}
+    links: list[str] = []
+    todo = [(str(out_dir), "")]
+    while todo:
+        folder, prefix = todo.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = prefix + entry.name
+                if entry.is_symlink():
+                    links.append(name)
+                elif entry.is_dir(follow_symlinks=False):
+                    todo.append((entry.path, name + "/"))
+                else:
+                    stat = entry.stat(follow_symlinks=False)
+                    present[name] = (stat.st_size, stat.st_mtime_ns)
     links.sort()
-    present.sort()
+    return present, links
+
+
+def _not_written_by_us(out_dir: Path, present: dict[str, tuple[int, int]]) -> list[str]:
+    """Files in the output that the manifest does not list."""
     if not present:
-        return links, []
+        return []
     try:
         manifest = json.loads((out_dir / MANIFEST).read_text("utf-8"))
         written = set(manifest["files"]) if manifest.get("format") == _MANIFEST_FORMAT else set()
     except (OSError, ValueError, KeyError, TypeError):
         written = set()
-    return links, [p for p in present if p not in written and p != MANIFEST]
+    return sorted(p for p in present if p not in written and p != MANIFEST)
 
 
 def collect_static(static_dir: Path, site_root: Path
@@ -153,13 +174,23 @@ class Staging:
 
 def write_file(root: Path, out_path: PurePosixPath, data: bytes) -> tuple[int, int]:
     """Write one output file under root; returns its (size, mtime_ns) for the cache."""
-    path = root / out_path
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Plain strings and descriptor calls: this runs for every page of a cold build.
+    path = f"{root}/{out_path}"
+    folder = os.path.dirname(path)
+    if folder not in _folders_made:
+        os.makedirs(folder, exist_ok=True)
+        _folders_made.add(folder)
     with open(path, "wb") as handle:
         handle.write(data)
-    os.chmod(path, 0o644)  # mkstemp-style private modes would hide the site from web servers
-    stat = path.stat()
+        handle.flush()
+        # Whatever the umask: a web server must be able to read the site.
+        os.fchmod(handle.fileno(), 0o644)
+        stat = os.fstat(handle.fileno())
     return stat.st_size, stat.st_mtime_ns
+
+
+# Folders this process has made under staging roots; each root's name is unique.
+_folders_made: set[str] = set()
 
 
 def write_failure(out_dir: Path, exc: OSError) -> Problem:

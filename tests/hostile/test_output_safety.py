@@ -381,7 +381,7 @@ def test_a_write_failing_at_any_file_keeps_the_previous_site(built, monkeypatch,
         monkeypatch.undo()
         clean = tree_bytes(Path(scratch) / "public")
     total = len(counting.written)  # every page, static and search file, the manifest last
-    assert total > 30 and counting.written[-1].name == writer.MANIFEST
+    assert total > 30 and Path(counting.written[-1]).name == writer.MANIFEST
     for count in (1, 2, total // 2, total - 1, total):
         monkeypatch.setattr(writer, "open", fail_after(count, code), raising=False)
         status, stderr = main_build(capsys, site, "--no-cache")
@@ -541,7 +541,7 @@ def test_an_os_error_anywhere_in_a_build_is_a_message_not_a_traceback(real_site,
                                                                      capsys):
     from generator import build as build_module
 
-    def unreadable(site_root):
+    def unreadable(site_root, *cache_states):
         path = site_root / "content/reports/dafeng-ip-joint-meeting.md"
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
     monkeypatch.setattr(build_module, "read_inputs", unreadable)

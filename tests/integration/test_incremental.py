@@ -2,7 +2,9 @@
 the work a change requires."""
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 from hypothesis import HealthCheck, example, given, settings
@@ -44,6 +46,9 @@ field_edits = st.tuples(st.just("field"), names, st.one_of(  # one field of one 
     st.tuples(st.just("summary"), st.sampled_from(["一句话。", "另一句话。"]))))
 edits = st.one_of(
     st.tuples(st.just("write"), names, reports),  # add or change a report
+    # The body alone: the short path of delta.py, when nothing else changed since.
+    st.tuples(st.just("body"), names, st.sampled_from(["补记一句。", "## 补记\n\n一句。"])),
+    st.tuples(st.just("touch"), names),  # saved again unchanged: a new mtime, the same bytes
     field_edits, field_edits, field_edits,  # the subtle edits, drawn more often
     st.tuples(st.just("delete"), names),
     st.tuples(st.just("rename"), names, names),
@@ -59,6 +64,14 @@ def apply(site: Path, edit: tuple) -> None:
     reports_dir = site / "content/reports"
     if edit[0] == "write":
         (reports_dir / f"{edit[1]}.md").write_text(edit[2], encoding="utf-8")
+    elif edit[0] == "body":
+        path = reports_dir / f"{edit[1]}.md"
+        if path.exists():
+            path.write_text(path.read_text("utf-8") + f"\n{edit[2]}\n", encoding="utf-8")
+    elif edit[0] == "touch":
+        path = reports_dir / f"{edit[1]}.md"
+        if path.exists():
+            path.write_bytes(path.read_bytes())
     elif edit[0] == "field":
         path = reports_dir / f"{edit[1]}.md"
         if path.exists():
@@ -100,18 +113,20 @@ def fresh_site(root: Path) -> Path:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(edits, min_size=1, max_size=6))
-@example(steps=[("field", "r0", ("title", TITLES[1]))])  # lists show titles: must follow
-def test_every_incremental_build_equals_a_clean_build(tmp_path, steps):
+@given(steps=st.lists(edits, min_size=1, max_size=6), search=st.booleans())
+@example(steps=[("field", "r0", ("title", TITLES[1]))], search=True)  # lists show titles
+@example(steps=[("body", "r1", "补记一句。"), ("body", "r1", "补记一句。"),
+                ("field", "r1", ("title", TITLES[0]))], search=False)
+def test_every_incremental_build_equals_a_clean_build(tmp_path, steps, search):
     site = fresh_site(tmp_path / "site")
-    build(site, site / "public", jobs=1)
+    build(site, site / "public", jobs=1, search=search)
     for step in steps:
         apply(site, step)
-        incremental = build(site, site / "public", jobs=1)
+        incremental = build(site, site / "public", jobs=1, search=search)
         clean = tmp_path / "clean"
         if clean.exists():
             shutil.rmtree(clean)
-        build(site, clean, use_cache=False, jobs=1)
+        build(site, clean, use_cache=False, jobs=1, search=search)
         assert tree_bytes(site / "public") == tree_bytes(clean), step
         assert incremental.written + incremental.reused == incremental.files
 
@@ -202,3 +217,64 @@ def test_a_cold_parallel_build_fills_the_cache_for_the_next(tmp_path):
     build(site, tmp_path / "clean", use_cache=False, jobs=1, search=False)
     assert tree_bytes(site / "public") == tree_bytes(tmp_path / "clean")
     assert (site / CACHE_PATH).is_file()
+
+
+def test_a_body_edit_is_built_without_parsing_the_archive_again(tmp_path, monkeypatch):
+    import generator.build as build_module
+
+    site = write_corpus(120, tmp_path / "corpus")
+    build(site, jobs=1, search=False)
+    edited = site / "content/reports/report-000060.md"
+    edited.write_text(edited.read_text("utf-8") + "\n新增一句。\n", encoding="utf-8")
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the whole archive was parsed for a body edit")
+
+    monkeypatch.setattr(build_module, "parse_sources", must_not_run)
+    result = build(site, jobs=1, search=False)
+    monkeypatch.undo()
+    assert (result.written, result.reused) == (2, result.files - 2)
+    assert "新增一句。" in (site / "public/reports/report-000060.html").read_text("utf-8")
+    build(site, tmp_path / "clean", use_cache=False, jobs=1, search=False)
+    assert tree_bytes(site / "public") == tree_bytes(tmp_path / "clean")
+    # A field edit next takes the whole pipeline again, and still matches a clean build.
+    edited.write_text(edited.read_text("utf-8").replace("title: ", "title: 新", 1),
+                      encoding="utf-8")
+    assert build(site, jobs=1, search=False).written > 2
+    shutil.rmtree(tmp_path / "clean")
+    build(site, tmp_path / "clean", use_cache=False, jobs=1, search=False)
+    assert tree_bytes(site / "public") == tree_bytes(tmp_path / "clean")
+
+
+def test_a_rebuild_reads_only_the_files_that_changed(real_site, monkeypatch):
+    import generator.sources as sources_module
+
+    hour_ago = time.time_ns() - 3600 * 10**9
+    for path in (real_site / "content").rglob("*.md"):
+        os.utime(path, ns=(hour_ago, hour_ago))  # saved long before the build
+    build(real_site, search=False)
+    read = []
+    real_read = sources_module.read_source_bytes
+    monkeypatch.setattr(sources_module, "read_source_bytes",
+                        lambda path: read.append(path.name) or real_read(path))
+    assert build(real_site, search=False).written == 0
+    assert read == []  # known by size, mtime and inode alone
+    edited = real_site / "content/reports/dafeng-ip-joint-meeting.md"
+    edited.write_text(edited.read_text("utf-8") + "\n补记一句。\n", encoding="utf-8")
+    assert build(real_site, search=False).written == 2
+    assert set(read) == {"dafeng-ip-joint-meeting.md"}  # to digest it, then to parse it
+
+
+def test_a_file_changed_within_a_clock_tick_of_the_last_read_is_read_again(real_site):
+    # Coarse file system clocks can give a file saved twice in one tick the same mtime;
+    # a file saved that close to the last build is never trusted by its mtime alone.
+    edited = real_site / "content/reports/dafeng-ip-joint-meeting.md"
+    text = edited.read_text("utf-8")
+    edited.write_text(text, encoding="utf-8")  # saved just now
+    build(real_site, search=False)
+    before = os.stat(edited)
+    edited.write_text(text.replace("盐城", "某城", 1), encoding="utf-8")  # the same size
+    os.utime(edited, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.stat(edited).st_size == before.st_size
+    build(real_site, search=False)
+    assert "某城" in (real_site / "public/reports/dafeng-ip-joint-meeting.html").read_text()

@@ -56,9 +56,11 @@ def test_the_cache_is_data_not_pickle(real_site):
     with sqlite3.connect(real_site / CACHE_PATH) as db:
         tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master "
                                                  "WHERE type = 'table'")}
-        assert tables == {"meta", "sources", "bodies", "outputs"}
+        assert tables == {"meta", "sources", "bodies", "outputs", "report_pages"}
         record = db.execute("SELECT record FROM sources LIMIT 1").fetchone()[0]
+        context, line = db.execute("SELECT context, line FROM report_pages LIMIT 1").fetchone()
     assert record.startswith("{") and "title" in record
+    assert context.startswith("[") and line.startswith("{")
 
 
 def test_a_settings_change_writes_every_file_again(real_site):
