@@ -47,7 +47,7 @@ def ours_setup(corpus: Path, size_dir: Path, count: int) -> Setup:
                  "--site", str(corpus), "--out", str(out), "--quiet", "--no-search"],
         cwd=REPO,
         output=out,
-        cold_paths=[corpus / ".cache", out],
+        cold_paths=[corpus / ".cache", out, size_dir / ".ours-out.spare"],
         changed_report=corpus / "content" / "reports" / f"{name}.md",
         changed_page=out / "reports" / f"{name}.html",
     )

@@ -80,7 +80,7 @@ def _build(site_root: Path, out_dir: Path | None, drafts: bool, jobs: int | None
         config = dataclasses.replace(config, search=False)
     if config.base_url is None:
         problems.append(warning(site_root / CONFIG_NAME, 0, NO_BASE_URL))
-    output_problems, present = inspect_output(site_root, out_dir)
+    output_problems, present, inodes = inspect_output(site_root, out_dir)
     problems += output_problems
     if not _has_errors(output_problems):
         try:
@@ -106,7 +106,7 @@ def _build(site_root: Path, out_dir: Path | None, drafts: bool, jobs: int | None
         frame = digest(inputs.frame, f"drafts={drafts}", f"search={config.search}")
         if not _has_errors(problems):
             result = _build_body_edits(site_root, out_dir, config, drafts, inputs, cache,
-                                       present, frame, build_key, problems, started)
+                                       present, inodes, frame, build_key, problems, started)
             if result is not None:
                 return result
         try:
@@ -117,6 +117,9 @@ def _build(site_root: Path, out_dir: Path | None, drafts: bool, jobs: int | None
             cache.close()
             cache = BuildCache.fresh(site_root)
             content, found, states, records = parse_sources(site_root, inputs, cache, jobs)
+        if not _has_errors(problems + found):
+            cache.stage_sources(states, records)
+            states, records = None, None
         # Let the files' bytes go (35 MB per 10,000 reports); keep what the rest needs.
         static, static_digests, inputs = inputs.static, inputs.static_digests, None
         content = published(content, drafts)
@@ -147,13 +150,13 @@ def _build(site_root: Path, out_dir: Path | None, drafts: bool, jobs: int | None
                     if _still_there(cache.outputs.get(path), key, present.get(path))}
         to_render = [plan for plan in plans if str(plan.out_path) not in reusable]
         to_copy = sorted(path for path in static if str(path) not in reusable)
-        to_index = search_step is not None and not search_step.reuse
+        to_index = search_step is not None and search_step.needed
         unchanged = (not to_render and not to_copy and not to_index
                      and wanted.keys() == cache.outputs.keys()
                      and (out_dir / MANIFEST).is_file())
         outputs = dict(cache.outputs)
         new_bodies: dict[str, tuple[bytes, str]] = {}
-        search_written = 0
+        search_written, indexed = 0, None
         search_warnings = [] if search_step is None else [
             warning(site_root / CONFIG_NAME, 0, message)
             for message in cache.last_build.get("search_warnings", [])]
@@ -171,7 +174,7 @@ def _build(site_root: Path, out_dir: Path | None, drafts: bool, jobs: int | None
                 outputs, new_bodies, indexed, search_written = _write(
                     out_dir, plans, to_render, to_copy, static, reusable, wanted, renderer,
                     cache, config, jobs, on_progress, search_step if to_index else None,
-                    prerendered)
+                    prerendered, inodes)
             except SearchFailed as exc:
                 raise SiteError([p for p in problems if p.warning]
                                 + [search_problem(site_root / CONFIG_NAME, exc)]) from None
@@ -194,9 +197,13 @@ def _build(site_root: Path, out_dir: Path | None, drafts: bool, jobs: int | None
                                    "navigation": [[str(path), section, label] for
                                                   path, section, label in navigation(site)]}
         live_bodies = {body_key(p.body_of, config) for p in plans if p.body_of}
+        shard_indexes = None if search_step is None else {
+            shard.name: (shard.key, indexed.indexes[shard.name].to_json()
+                         if indexed is not None and shard.name in indexed.indexes else None)
+            for shard in search_step.shards}
         problems += cache.save(generator_fingerprint(), build_key, last_build, read_at_ns,
                                states, records, new_bodies, live_bodies, outputs,
-                               report_pages=report_pages)
+                               report_pages=report_pages, shard_indexes=shard_indexes)
     finally:
         cache.close()
     written = 0 if unchanged else len(to_render) + len(to_copy) + search_written
@@ -224,8 +231,8 @@ def _report_pages(site_root: Path, config: SiteConfig, site) -> list[tuple[str, 
             for position, entry in enumerate(site.reports)]
 
 
-def _build_body_edits(site_root, out_dir, config, drafts, inputs, cache, present, frame,
-                      build_key, problems, started) -> BuildResult | None:
+def _build_body_edits(site_root, out_dir, config, drafts, inputs, cache, present, inodes,
+                      frame, build_key, problems, started) -> BuildResult | None:
     """The build when only report bodies changed (see delta.py); None when it cannot be."""
     from . import delta
     from .render import Renderer
@@ -244,7 +251,7 @@ def _build_body_edits(site_root, out_dir, config, drafts, inputs, cache, present
     if made is None:
         return None
     try:
-        outputs = delta.write_delta(out_dir, made, cache)
+        outputs = delta.write_delta(out_dir, made, cache, inodes)
     except OSError as exc:
         raise SiteError([p for p in problems if p.warning]
                         + [write_failure(out_dir, exc)]) from None
@@ -288,7 +295,7 @@ def _has_errors(problems: list[Problem]) -> bool:
 
 def _write(out_dir, plans, to_render, to_copy, static, reusable, wanted, renderer, cache,
            config, jobs, on_progress, search_step: "_SearchStep | None",
-           prerendered: dict[str, bytes]
+           prerendered: dict[str, bytes], inodes: dict[str, int]
            ) -> tuple[dict[str, Output], dict[str, tuple[bytes, str]], SearchFiles | None, int]:
     """Fill a staging directory with the reused and the new files, index the pages for
     search if they changed (adding the search files to `wanted`), then swap it in.
@@ -300,7 +307,7 @@ def _write(out_dir, plans, to_render, to_copy, static, reusable, wanted, rendere
 
     body_keys = {str(p.out_path): body_key(p.body_of, config) for p in to_render if p.body_of}
     known_bodies = cache.bodies(set(body_keys.values()))
-    staging = Staging(out_dir)
+    staging = Staging(out_dir, inodes)
     done = 0
 
     def progress(count: int) -> None:
@@ -331,36 +338,54 @@ def _write(out_dir, plans, to_render, to_copy, static, reusable, wanted, rendere
             return None, None, problem.problem
         return write_file(staging.root, plan.out_path, data), new_body, None
 
+    outputs = {path: cache.outputs[path] for path in reusable}
+    failed: list[Problem] = []
+    new_bodies: dict[str, tuple[bytes, str]] = {}
+
+    def rendered(start: int, chunk: list) -> None:
+        # New bodies go to the cache as they come rather than wait, all of them, in memory.
+        for plan, (state, new_body, problem) in zip(to_render[start:start + len(chunk)],
+                                                    chunk):
+            if problem:
+                failed.append(problem)
+                continue
+            outputs[str(plan.out_path)] = Output(wanted[str(plan.out_path)], *state)
+            if new_body is not None:
+                new_bodies[body_keys[str(plan.out_path)]] = new_body
+        if len(new_bodies) >= 256:
+            cache.add_bodies(new_bodies)
+            new_bodies.clear()
+
     try:
         staging.carry_over(sorted(reusable))
-        results = map_in_order(render, to_render, jobs, progress)
-        failed = [problem for _, _, problem in results if problem]
+        map_in_order(render, to_render, jobs, progress, on_results=rendered)
         if failed:
             bodies = [p for p in failed if p.message == UNRENDERABLE]
             raise SiteError(bodies + merge_template_problems(
                 [p for p in failed if p.message != UNRENDERABLE]))
-        outputs = {path: cache.outputs[path] for path in reusable}
-        new_bodies = {}
-        for plan, (state, new_body, _) in zip(to_render, results):
-            outputs[str(plan.out_path)] = Output(wanted[str(plan.out_path)], *state)
-            if new_body is not None:
-                new_bodies[body_keys[str(plan.out_path)]] = new_body
         for out_path in to_copy:
             state = write_file(staging.root, out_path, static[out_path].read_bytes())
             outputs[str(out_path)] = Output(wanted[str(out_path)], *state)
         indexed, search_written = None, 0
         if search_step is not None:
-            # Pagefind reads the finished pages from the staging folder, in one request.
-            indexed = build_search_files(staging.root, search_step.indexed, config.language)
+            # Pagefind reads the finished pages from the staging folder, a shard a request.
+            indexed = build_search_files(staging.root, list(search_step.shards),
+                                         set(search_step.to_index), search_step.known,
+                                         config.language)
             same = _unchanged_files(out_dir, indexed.files, cache)
             staging.carry_over(sorted(same))  # most fragments outlive a one-report change
             search_written = len(indexed.files) - len(same)
+            # Deepest bundle first: the one at pagefind/ holds the others' folders.
+            bundles = sorted(((f"{shard.bundle}/", shard.key) for shard in search_step.shards),
+                             key=lambda bundle: -len(bundle[0]))
             for out_path, data in indexed.files.items():
                 path = str(out_path)
+                key = next((key for prefix, key in bundles if path.startswith(prefix)),
+                           search_step.key)
                 state = (cache.outputs[path].size, cache.outputs[path].mtime_ns) \
                     if path in same else write_file(staging.root, out_path, data)
-                outputs[path] = Output(search_step.key, *state)
-                wanted[path] = search_step.key
+                outputs[path] = Output(key, *state)
+                wanted[path] = key
         staging.commit(list(wanted))
     except BaseException:
         staging.discard()
@@ -389,27 +414,69 @@ def _unchanged_files(out_dir: Path, files: dict[PurePosixPath, bytes],
 
 @dataclass(frozen=True)
 class _SearchStep:
-    key: str  # digest of every indexed page's key: the same key, the same search files
-    indexed: tuple[PurePosixPath, ...]  # reports in archive order, then pages
-    reuse: dict[str, str]  # the last build's search files, intact: {path: key}; else empty
+    shards: tuple  # search.Shard: the pages' Pagefind bundles, each keyed by its pages
+    key: str  # of the files all shards share (words, offline index, list of bundles)
+    reuse: dict[str, str]  # the last build's search files still good: {path: key}
+    to_index: frozenset[str]  # the shards whose pages changed, by name
+    known: dict  # search.ShardIndex of the others, by name, from the cache
+    needed: bool  # whether anything must be indexed or written
 
 
 def _plan_search(config: SiteConfig, plans, wanted: dict[str, str], cache: BuildCache,
                  present: dict[str, tuple[int, int]]) -> _SearchStep | None:
-    """What to index, and whether the last build's index can be kept: Pagefind has no
-    incremental mode, so any change to an indexed page indexes them all again."""
+    """What to index, and what of the last build's index can be kept. Pagefind has no
+    incremental mode, so a large archive is indexed a year a bundle (search.Shard) and a
+    change re-indexes only the bundles of the pages it changed."""
     if not config.search:
         return None
     from . import search as search_module  # `search` is build()'s switch
 
-    indexed = tuple(plan.out_path for plan in plans if plan.body_of is not None)
-    key = digest("search", search_module.PAGEFIND_VERSION,
-                  *(f"{path}={wanted[str(path)]}" for path in indexed))
-    previous = {path: output.key for path, output in cache.outputs.items()
-                if output.key == key}
-    intact = (str(search_module.FALLBACK) in previous and all(
-        _still_there(cache.outputs[path], key, present.get(path)) for path in previous))
-    return _SearchStep(key, indexed, previous if intact else {})
+    pages = [(plan.out_path, _shard_group(plan)) for plan in plans if plan.body_of is not None]
+    shards = tuple(search_module.Shard(name, group, _shard_key(
+        name, [(path, wanted[str(path)]) for path in members]), members)
+        for name, group, members in search_module.shard_pages(pages))
+    key = digest("search files", *(f"{shard.name}={shard.key}" for shard in shards))
+    known = cache.shard_indexes({shard.name: shard.key for shard in shards})
+    reuse: dict[str, str] = {}
+    to_index = set()
+    for shard in shards:
+        if not shard.pages:  # nothing to index: an archive without reports or pages
+            continue
+        kept = _intact(cache, shard.key, present)
+        entry = f"{shard.bundle}/pagefind-entry.json"
+        if shard.name in known and entry in kept:
+            reuse.update(kept)
+        else:
+            to_index.add(shard.name)
+    shared = _intact(cache, key, present)
+    if str(search_module.SHARDS) in shared:
+        reuse.update(shared)
+    needed = bool(to_index) or str(search_module.SHARDS) not in shared
+    return _SearchStep(shards, key, reuse, frozenset(to_index), known, needed)
+
+
+def _shard_key(name: str, pages: list[tuple[PurePosixPath, str]]) -> str:
+    """A search bundle's key: its pages and their keys (see _SearchStep)."""
+    from .search import PAGEFIND_VERSION
+
+    return digest("search", PAGEFIND_VERSION, name, *(f"{path}={key}" for path, key in pages))
+
+
+def _shard_group(plan: PagePlan) -> str:
+    """The shard a page is indexed in: its year's, for a report; the pages' otherwise."""
+    from .search import PAGES_SHARD
+
+    year = dict(plan.values).get("year")
+    return PAGES_SHARD if year is None else PurePosixPath(year[1]).stem
+
+
+def _intact(cache: BuildCache, key: str, present: dict[str, tuple[int, int]]
+            ) -> dict[str, str]:
+    """The last build's files of this key, if every one of them is as it left it."""
+    files = {path: output.key for path, output in cache.outputs.items() if output.key == key}
+    if all(_still_there(cache.outputs[path], key, present.get(path)) for path in files):
+        return files
+    return {}
 
 
 def _search_warnings(site_root: Path, indexed: SearchFiles) -> list[Problem]:

@@ -9,6 +9,7 @@ as if there were none. The cache only ever saves work: a clean build gives the s
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import zlib
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html BLOB NOT NULL,
                                    headings TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS report_pages (path TEXT PRIMARY KEY, position INTEGER NOT NULL,
                                          context TEXT NOT NULL, line TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS search_shards (name TEXT PRIMARY KEY, key TEXT NOT NULL,
+                                          data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, key TEXT NOT NULL,
                                     size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL);
 """
@@ -65,9 +68,9 @@ class SourceRow:
     ino: int
 
 
-@dataclass(frozen=True)
-class Output:
-    """A file an earlier build wrote: the key of its inputs, and how it looked on disk."""
+class Output(NamedTuple):
+    """A file an earlier build wrote: the key of its inputs, and how it looked on disk.
+    (A named tuple: a rebuild loads one for every file of the site.)"""
 
     key: str
     size: int
@@ -140,7 +143,7 @@ class BuildCache:
             outputs = {}
             last_build = {}
             if meta.get("build") == build_key:  # otherwise no earlier page can be reused
-                outputs = {p: Output(k, int(s), int(m)) for p, k, s, m in db.execute(
+                outputs = {p: Output(k, s, m) for p, k, s, m in db.execute(
                     "SELECT path, key, size, mtime_ns FROM outputs")}
                 # Paths are joined to the output folder and hard-linked from it: one that
                 # could leave it (`..`, absolute) means the cache was tampered with.
@@ -175,8 +178,9 @@ class BuildCache:
                                 for p, r in self._sources.items()}
             else:
                 try:
-                    self._states = {p: SourceState(int(s), int(m), int(i), str(d))
-                                    for p, d, s, m, i in
+                    # Typed columns; a tampered value only fails to match, and the
+                    # file is read again.
+                    self._states = {p: SourceState(s, m, i, d) for p, d, s, m, i in
                                     self._db.execute("SELECT path, digest, size, mtime_ns, "
                                                      "ino FROM sources")}
                 except (sqlite3.Error, ValueError, TypeError):
@@ -190,6 +194,22 @@ class BuildCache:
     def report_contexts(self, paths: set[str]) -> dict[str, str]:
         """For these reports' sources, the context of their pages (see delta.py)."""
         return dict(self._select("SELECT path, context FROM report_pages", "path", paths))
+
+    def shard_indexes(self, keys: dict[str, str]) -> dict:
+        """The search.ShardIndex of each shard named in `keys` whose stored key matches."""
+        from .search import ShardIndex
+
+        if self._db is None or not keys:
+            return {}
+        found = {}
+        try:
+            for name, key, data in self._select("SELECT name, key, data FROM search_shards",
+                                                "name", set(keys)):
+                if key == keys[name]:
+                    found[name] = ShardIndex.from_json(data)
+        except (CacheUnreadable, ValueError, TypeError):
+            return {}  # index those shards again
+        return found
 
     def report_lines(self) -> list[tuple[str, str]]:
         """(source path, reports.json line) of every published report, in archive order."""
@@ -213,6 +233,17 @@ class BuildCache:
             raise CacheUnreadable(str(exc)) from None
         return rows
 
+    def add_bodies(self, bodies: dict[str, tuple[bytes, str]]) -> None:
+        """Store rendered bodies now; they are committed with the rest by save(), or not at
+        all if the build fails. A cache that cannot take them costs only speed."""
+        if self._db is None:
+            return
+        try:
+            self._db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?)",
+                                 [(key, *packed) for key, packed in sorted(bodies.items())])
+        except sqlite3.Error:
+            pass  # save() reports a cache that cannot be written
+
     def bodies(self, keys: set[str]) -> dict[str, Rendered]:
         """Rendered Markdown cached under these keys; missing ones are simply absent."""
         if self._db is None or not keys:
@@ -232,15 +263,17 @@ class BuildCache:
         return found
 
     def save(self, generator: str, build_key: str, last_build: dict, read_at_ns: int,
-             states: dict[str, SourceState], records: dict[str, str],
+             states: dict[str, SourceState] | None, records: dict[str, str] | None,
              new_bodies: dict[str, tuple[bytes, str]], live_bodies: set[str] | None,
              outputs: dict[str, Output],
              report_pages: list[tuple[str, int, str, str]] | None = None,
-             new_lines: dict[str, str] | None = None) -> list[Problem]:
+             new_lines: dict[str, str] | None = None,
+             shard_indexes: dict[str, tuple[str, str | None]] | None = None) -> list[Problem]:
         """Record a successful build. A cache that cannot be written costs only speed.
         `live_bodies`: the rendered bodies still in use (None: keep them all);
         `report_pages`: every report page's row anew (None: keep them), `new_lines`:
-        reports.json lines that changed."""
+        reports.json lines that changed; `shard_indexes`: {name: (key, index JSON, or None
+        to keep the stored one)} of every search shard (None: keep them all)."""
         if self._db is None:
             return []
         try:
@@ -250,7 +283,8 @@ class BuildCache:
                     ("format", FORMAT), ("generator", generator), ("build", build_key),
                     ("last_build", json.dumps(last_build, ensure_ascii=False, sort_keys=True)),
                     ("read_at_ns", str(read_at_ns))])
-                self._save_sources(states, records)
+                if states is not None:  # else stage_sources() has done it
+                    self._save_sources(states, records or {})
                 self._replace("outputs", self.outputs, outputs,
                               lambda p, v: (p, v.key, v.size, v.mtime_ns))
                 self._db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?)",
@@ -261,6 +295,8 @@ class BuildCache:
                     self._db.execute("DELETE FROM report_pages")
                     self._db.executemany("INSERT INTO report_pages VALUES (?, ?, ?, ?)",
                                          report_pages)
+                if shard_indexes is not None:
+                    self._save_shards(shard_indexes)
                 self._db.executemany("UPDATE report_pages SET line = ? WHERE path = ?",
                                      [(line, path) for path, line in
                                       sorted((new_lines or {}).items())])
@@ -268,6 +304,17 @@ class BuildCache:
             return [Problem(self.path, 0, f"the build cache could not be saved ({exc}); the "
                                           "next build will do all the work again", warning=True)]
         return []
+
+    def stage_sources(self, states: dict[str, SourceState], records: dict[str, str]) -> None:
+        """What save() would do with the sources, done now: the records (a tenth of a cold
+        build's memory) need not be held until the end. Committed by save(), or not at all
+        if the build fails."""
+        if self._db is None:
+            return
+        try:
+            self._save_sources(states, records)
+        except sqlite3.Error:
+            pass  # save() reports a cache that cannot be written
 
     def _save_sources(self, states: dict[str, SourceState], records: dict[str, str]) -> None:
         """`states`: every source that parsed cleanly, as read by this build; `records`: the
@@ -285,6 +332,16 @@ class BuildCache:
             "UPDATE sources SET size = ?, mtime_ns = ?, ino = ? WHERE path = ?",
             [(*state[:3], path) for path, state in sorted(states.items())
              if path not in records and old.get(path) != state])
+
+    def _save_shards(self, shards: dict[str, tuple[str, str | None]]) -> None:
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS live_shards (name TEXT PRIMARY KEY)")
+        self._db.execute("DELETE FROM live_shards")
+        self._db.executemany("INSERT INTO live_shards VALUES (?)", [(n,) for n in shards])
+        self._db.execute("DELETE FROM search_shards WHERE name NOT IN "
+                         "(SELECT name FROM live_shards)")
+        self._db.executemany("INSERT OR REPLACE INTO search_shards VALUES (?, ?, ?)", [
+            (name, key, data) for name, (key, data) in sorted(shards.items())
+            if data is not None])
 
     def _replace(self, table: str, old: dict, new: dict, row) -> None:
         gone = [(path,) for path in old.keys() - new.keys()]
@@ -323,9 +380,12 @@ def unpack_body(html: bytes, headings: str) -> Rendered:
                           for level, anchor, text in json.loads(headings)))
 
 
+# An empty, `.` or `..` part anywhere (so also a leading `/`), or a NUL.
+_LEAVING = re.compile(r"(?:^|/)\.{0,2}(?:/|$)|\x00")
+
+
 def _inside(path: object) -> bool:
-    return isinstance(path, str) and not path.startswith("/") and "\x00" not in path and \
-        all(part not in ("", ".", "..") for part in path.split("/"))
+    return isinstance(path, str) and _LEAVING.search(path) is None
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -49,7 +49,7 @@ SOURCE_FIELDS = ("site", "page_title", "section", "url", "retrieved")
 LINK_FIELDS = ("title", "url", "source")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """Where an archived text was found."""
 
@@ -60,7 +60,7 @@ class Source:
     retrieved: PartialDate | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Report:
     src_path: Path
     slug: str
@@ -87,7 +87,7 @@ class Report:
         return dict(self.field_lines).get(field, 1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page:
     """A standalone page such as 关于 (about)."""
 

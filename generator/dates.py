@@ -23,7 +23,7 @@ class DateError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PartialDate:
     year: int | None
     month: int | None

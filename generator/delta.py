@@ -176,10 +176,11 @@ def make_delta(site_root: Path, config: SiteConfig, edited: tuple[EditedReport, 
     return Delta(files, keys, new_bodies, new_lines, edited)
 
 
-def write_delta(out_dir: Path, delta: Delta, cache: BuildCache) -> dict[str, Output]:
+def write_delta(out_dir: Path, delta: Delta, cache: BuildCache,
+                inodes: dict[str, int]) -> dict[str, Output]:
     """The new site: the last build's files, the delta's in place of theirs; swapped in
     whole, as every build is. Returns every output's record for the cache."""
-    staging = Staging(out_dir)
+    staging = Staging(out_dir, inodes)
     try:
         staging.carry_over(sorted(path for path in cache.outputs if path not in delta.files))
         outputs = dict(cache.outputs)

@@ -75,7 +75,7 @@ class Pager:
         return tuple(out)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PagePlan:
     out_path: PurePosixPath
     template: str

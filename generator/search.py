@@ -2,12 +2,15 @@
 
 `build_search_files` reads the rendered report and page HTML (the parts marked
 `data-pagefind-body` in the templates) from a built site and returns every search file as
-{output path: bytes}: Pagefind's bundle under `pagefind/` for readers on a web server, and
-`search/fallback-index.js`, the same records as a script that `static/search.js` searches
-with character bigrams when the site is opened from disk (Pagefind needs HTTP).
+{output path: bytes}: Pagefind's bundles under `pagefind/` for readers on a web server
+(one, or for a large archive one a year, listed in `search/shards.json` and merged by the
+search page), and `search/fallback-index.js`, the same records as a script that
+`static/search.js` searches with character bigrams when the site is opened from disk
+(Pagefind needs HTTP). Pagefind has no incremental mode; a bundle a year means an edit
+re-indexes one year's reports, and the rest is carried over.
 
 Pagefind's Python API starts the pinned `pagefind_extended` binary (its extended build
-segments Chinese) as a subprocess. It is given the whole folder in one request: the API
+segments Chinese) as a subprocess. It is given a folder a bundle, in one request: the API
 reads one reply per tenth of a second, so a request per page would take 17 minutes for
 10,000 reports. Pagefind 1.5.2 writes its filter lists in hash-map order, so the filter
 files and the metadata that names them differ from run to run; `_normalise` sorts them
@@ -20,7 +23,9 @@ import concurrent.futures
 import gzip
 import hashlib
 import json
+import os
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -36,6 +41,7 @@ INSTALL_HINT = ("install it with `python3 -m pip install "
 BUNDLE = urls.PAGEFIND.parent
 FALLBACK = urls.SEARCH_FALLBACK
 WORDS = urls.SEARCH_WORDS
+SHARDS = urls.SEARCH_SHARDS
 # The offline index is loaded whole by every reader who opens the search page from disk;
 # past this size it is left out and the search page says so.
 FALLBACK_LIMIT = 5_000_000
@@ -70,39 +76,108 @@ class SearchRecord:
 
 
 @dataclass(frozen=True)
+class Shard:
+    """Pages indexed together into one Pagefind bundle. A large archive gets one bundle a
+    year (and one for its pages), which the search page merges in the browser: an edit
+    then re-indexes one year's reports, not the archive. The first shard's bundle is at
+    pagefind/, the others in folders under it."""
+
+    name: str  # "" for the bundle at pagefind/
+    group: str  # a year's (the stem of its archive page), PAGES_SHARD, or "" for all pages
+    key: str  # digest of everything its pages are made from: the same key, the same bundle
+    pages: tuple[PurePosixPath, ...]
+
+    @property
+    def bundle(self) -> PurePosixPath:
+        return BUNDLE / self.name if self.name else BUNDLE
+
+
+@dataclass(frozen=True)
+class ShardIndex:
+    """What the files shared by all shards need of one: kept in the build cache, so that
+    a shard that did not change is never read back."""
+
+    records: tuple[SearchRecord, ...]
+    words: tuple[str, ...]
+
+    def to_json(self) -> str:
+        return json.dumps([[[r.url, r.title, r.date, r.place, list(r.region), list(r.tags),
+                             r.year, r.text] for r in self.records], list(self.words)],
+                          ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> "ShardIndex":
+        rows, words = json.loads(text)
+        return cls(tuple(SearchRecord(str(u), str(t), str(d), str(p), tuple(r), tuple(g),
+                                      str(y), str(x)) for u, t, d, p, r, g, y, x in rows),
+                   tuple(str(w) for w in words))
+
+
+@dataclass(frozen=True)
 class SearchFiles:
-    files: dict[PurePosixPath, bytes]
+    files: dict[PurePosixPath, bytes]  # the indexed shards' bundles, and the shared files
+    indexes: dict[str, ShardIndex]  # of the shards indexed this time, by name
     pages: int  # pages in the index
-    pagefind_bytes: int  # Pagefind's bundle, every file
+    pagefind_bytes: int  # the bundles written this time, every file
     fallback_bytes: int  # the offline index, whether shipped or not
     fallback_shipped: bool
 
 
-def build_search_files(site_dir: Path, indexed: Iterable[PurePosixPath], language: str,
+# One bundle serves an archive this size well; past it, each year gets its own.
+SHARD_MIN_PAGES = 2000
+PAGES_SHARD = "pages"
+
+
+def shard_pages(indexed: list[tuple[PurePosixPath, str]]) -> list[tuple[str, str, tuple]]:
+    """(shard name, group, its pages) for pages given as (output path, group) in the order
+    results should tie: a report's group is its year, a page's PAGES_SHARD. The pages'
+    shard, rarely edited, is the one at pagefind/ when there is one."""
+    if len(indexed) < SHARD_MIN_PAGES:
+        return [("", "", tuple(path for path, _ in indexed))]
+    groups: dict[str, list[PurePosixPath]] = {}
+    for path, group in indexed:
+        groups.setdefault(group, []).append(path)
+    primary = PAGES_SHARD if PAGES_SHARD in groups else next(iter(groups))
+    return [("", primary, tuple(groups[primary]))] + [
+        (group, group, tuple(pages)) for group, pages in groups.items() if group != primary]
+
+
+def tie_order(shards: list[Shard]) -> list[PurePosixPath]:
+    """Every indexed page in the order results tie: reports (newest first), then pages."""
+    return [page for shard in shards if shard.group != PAGES_SHARD for page in shard.pages] + \
+        [page for shard in shards if shard.group == PAGES_SHARD for page in shard.pages]
+
+
+def build_search_files(site_dir: Path, shards: list[Shard], to_index: set[str],
+                       known: dict[str, ShardIndex], language: str,
                        fallback_limit: int | None = None) -> SearchFiles:
-    """Index the pages `indexed` (output paths, in the order results should tie) of the
-    site built in `site_dir`. Raises SearchFailed when Pagefind is missing or fails."""
-    indexed = list(indexed)
+    """Index the shards named in `to_index` from the site built in `site_dir`, and make
+    the files all shards share from those and the `known` indexes of the others. Raises
+    SearchFailed when Pagefind is missing or fails."""
     fallback_limit = FALLBACK_LIMIT if fallback_limit is None else fallback_limit
-    if not indexed:  # nothing to index: Pagefind would refuse an empty glob
-        script = fallback_script([])
-        return SearchFiles({FALLBACK: script, WORDS: b"[]"}, 0, 0, len(script), True)
-    with tempfile.TemporaryDirectory(prefix="ipr-archive-pagefind-") as scratch:
-        bundle_dir = Path(scratch) / "pagefind"
-        _run_pagefind(site_dir, _glob(indexed), _pagefind_language(language), bundle_dir)
-        bundle = {PurePosixPath(path.relative_to(bundle_dir).as_posix()): path.read_bytes()
-                  for path in sorted(bundle_dir.rglob("*")) if path.is_file()}
-    bundle = _normalise({path: data for path, data in bundle.items()
-                         if str(path) not in _UNUSED})
-    records = fallback_records(bundle, indexed)
+    files: dict[PurePosixPath, bytes] = {}
+    indexes: dict[str, ShardIndex] = {}
+    pagefind_bytes = 0
+    chosen = [shard for shard in shards if shard.name in to_index and shard.pages]
+    whole = len([shard for shard in shards if shard.pages]) == 1
+    for shard, bundle in zip(chosen, _index(site_dir, chosen, language, whole)):
+        bundle = _normalise({path: data for path, data in bundle.items()
+                             if str(path) not in _UNUSED})
+        indexes[shard.name] = ShardIndex(tuple(fallback_records(bundle, list(shard.pages))),
+                                         tuple(index_words(bundle)))
+        files.update((shard.bundle / path, data) for path, data in bundle.items())
+        pagefind_bytes += sum(len(data) for data in bundle.values())
+    every = [indexes.get(shard.name) or known[shard.name] for shard in shards if shard.pages]
+    by_url = {record.url: record for index in every for record in index.records}
+    records = [by_url[str(page)] for page in tie_order(shards)]
     script = fallback_script(records)
     shipped = len(script) <= fallback_limit
-    files = {BUNDLE / path: data for path, data in bundle.items()}
-    files[WORDS] = json.dumps(index_words(bundle), ensure_ascii=False,
-                              separators=(",", ":")).encode("utf-8")
+    words = sorted({word for index in every for word in index.words})
+    files[WORDS] = json.dumps(words, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     files[FALLBACK] = script if shipped else omitted_script(len(script), fallback_limit)
-    return SearchFiles(files, len(records), sum(len(d) for d in bundle.values()), len(script),
-                       shipped)
+    files[SHARDS] = json.dumps({"bundles": [f"{shard.bundle}/" for shard in shards
+                                            if shard.pages]}).encode("utf-8")
+    return SearchFiles(files, indexes, len(records), pagefind_bytes, len(script), shipped)
 
 
 def search_problem(config_path: Path, exc: SearchFailed) -> Problem:
@@ -194,7 +269,42 @@ def _glob(indexed: list[PurePosixPath]) -> str:
     return "{" + ",".join(names) + "}"
 
 
-def _run_pagefind(site_dir: Path, glob: str, language: str, bundle_dir: Path) -> None:
+def _index(site_dir: Path, shards: list[Shard], language: str, whole: bool
+           ) -> list[dict[PurePosixPath, bytes]]:
+    """Each shard's Pagefind bundle, as {path in the bundle: bytes}. A shard that is the
+    whole index (`whole`) is indexed in place; others are each given a folder of links to
+    their pages (Pagefind indexes a folder), inside the staging folder so that the links
+    are cheap and a killed build leaves none behind."""
+    if not shards:
+        return []
+    with tempfile.TemporaryDirectory(prefix="ipr-archive-pagefind-") as scratch:
+        runs = []
+        for number, shard in enumerate(shards):
+            bundle_dir = Path(scratch) / f"bundle-{number}"
+            if whole:
+                runs.append((site_dir, _glob(list(shard.pages)), bundle_dir))
+                continue
+            pages_dir = site_dir / f".shard-{number}"  # removed below, before the swap
+            for page in shard.pages:
+                target = pages_dir / page
+                target.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(site_dir / page, target)
+                except OSError:
+                    shutil.copyfile(site_dir / page, target)
+            runs.append((pages_dir, _glob(list(shard.pages)), bundle_dir))
+        try:
+            _run_pagefind(runs, _pagefind_language(language))
+        finally:
+            for number in range(0 if whole else len(shards)):
+                shutil.rmtree(site_dir / f".shard-{number}", ignore_errors=True)
+        return [{PurePosixPath(path.relative_to(bundle_dir).as_posix()): path.read_bytes()
+                 for path in sorted(bundle_dir.rglob("*")) if path.is_file()}
+                for _, _, bundle_dir in runs]
+
+
+def _run_pagefind(runs: list[tuple[Path, str, Path]], language: str) -> None:
+    """Index each (folder, glob, bundle folder), one after another in one Pagefind."""
     try:
         from pagefind.index import IndexConfig
         from pagefind.service import PagefindService
@@ -212,9 +322,10 @@ def _run_pagefind(site_dir: Path, glob: str, language: str, bundle_dir: Path) ->
         ok = False
         try:
             async def calls() -> None:
-                index = await service.create_index(config)
-                await index.add_directory(str(site_dir), glob=glob)
-                await index.write_files(output_path=str(bundle_dir))
+                for site_dir, glob, bundle_dir in runs:
+                    index = await service.create_index(config)
+                    await index.add_directory(str(site_dir), glob=glob)
+                    await index.write_files(output_path=str(bundle_dir))
 
             work = asyncio.ensure_future(calls())
             exited = asyncio.ensure_future(process.wait())
@@ -252,13 +363,14 @@ def _run_pagefind(site_dir: Path, glob: str, language: str, bundle_dir: Path) ->
     # a server) can build too: asyncio.run refuses to run inside another loop.
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="pagefind") as pool:
         pool.submit(lambda: asyncio.run(run())).result()
-    entry = bundle_dir / "pagefind-entry.json"
-    if not entry.is_file():
-        raise SearchFailed(f"Pagefind wrote no index to {bundle_dir} — {INSTALL_HINT}")
-    version = json.loads(entry.read_text("utf-8")).get("version")
-    if version != PAGEFIND_VERSION:
-        raise SearchFailed(f"Pagefind {version} was run, but this generator reads the files "
-                           f"of Pagefind {PAGEFIND_VERSION} — {INSTALL_HINT}")
+    for _, _, bundle_dir in runs:
+        entry = bundle_dir / "pagefind-entry.json"
+        if not entry.is_file():
+            raise SearchFailed(f"Pagefind wrote no index to {bundle_dir} — {INSTALL_HINT}")
+        version = json.loads(entry.read_text("utf-8")).get("version")
+        if version != PAGEFIND_VERSION:
+            raise SearchFailed(f"Pagefind {version} was run, but this generator reads the "
+                               f"files of Pagefind {PAGEFIND_VERSION} — {INSTALL_HINT}")
 
 
 # --- Making Pagefind's bundle deterministic ------------------------------------------

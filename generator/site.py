@@ -17,7 +17,7 @@ WORLD_IP_DAY_GROUPS = (("活动方案", "活动方案"), ("其他", ""))
 UNKNOWN_YEAR = "年份不详"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReportCard:
     """What a list shows of a report. List pages are given cards, never whole reports, so
     a change to a report's body cannot leave a list page stale, nor needlessly rebuild it."""
@@ -42,7 +42,7 @@ class ReportCard:
                    report.tags, report.summary, urls.report_path(report.slug), digest)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReportEntry:
     """A report placed in the site: its neighbours by date, the reports most like it, its
     year's page, and the related reading its source page listed."""
@@ -67,7 +67,7 @@ class PageEntry:
     out_path: PurePosixPath
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Group:
     """Reports sharing a tag, a region or a year, newest first."""
 

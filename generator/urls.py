@@ -24,6 +24,7 @@ SEARCH = PurePosixPath("search/index.html")
 PAGEFIND = PurePosixPath("pagefind/pagefind.js")
 SEARCH_FALLBACK = PurePosixPath("search/fallback-index.js")
 SEARCH_WORDS = PurePosixPath("search/words.json")
+SEARCH_SHARDS = PurePosixPath("search/shards.json")
 STATIC = PurePosixPath("static")
 # Machine-readable outputs. The feed and the sitemap need absolute URLs, so they are only
 # written when the site has a base_url.

@@ -28,32 +28,63 @@ def default_jobs() -> int:
 
 
 def map_in_order(func: Callable[[T], R], items: Sequence[T], jobs: int,
-                 on_done: Callable[[int], None] | None = None) -> list[R]:
-    """[func(item) for item in items], on `jobs` processes when that pays."""
+                 on_done: Callable[[int], None] | None = None,
+                 on_results: Callable[[int, list[R]], None] | None = None) -> list[R]:
+    """[func(item) for item in items], on `jobs` processes when that pays.
+
+    With `on_results`, results are handed over a chunk at a time as they come, as
+    (index of the chunk's first item, its results), in no set order, and none are kept:
+    a cold build's rendered pages would otherwise all be held until the last is done."""
     if jobs <= 1 or len(items) < MIN_PARALLEL_ITEMS or not _can_fork():
-        results = []
-        for item in items:
-            results.append(func(item))
-            if on_done and len(results) % _CHUNK == 0:
-                on_done(_CHUNK)
-        if on_done and len(results) % _CHUNK:
-            on_done(len(results) % _CHUNK)
+        results: list[R] = []
+        for start in range(0, len(items), _CHUNK):
+            chunk = [func(item) for item in items[start:start + _CHUNK]]
+            if on_results:
+                on_results(start, chunk)
+            else:
+                results += chunk
+            if on_done:
+                on_done(len(chunk))
         return results
     import multiprocessing  # loaded only by builds that fork: a third of a no-op's imports
     from concurrent.futures import ProcessPoolExecutor
+
+    import queue as queues
 
     global _task
     context = multiprocessing.get_context("fork")
     chunks = -(-len(items) // _CHUNK)
     next_chunk, done = context.Value("l", 0), context.Value("l", 0)
-    _task = (func, items, next_chunk, done)
+    handed = context.Queue() if on_results else None  # the workers' chunks, as they come
+    _task = (func, items, next_chunk, done, handed, on_results)
     # Objects the workers inherit stay shared with this process as long as nothing writes
     # to their pages; the garbage collector's passes would, so it leaves them alone.
     gc.freeze()
     reported = 0
 
+    received = 0
+
+    def hand_over(block: bool, futures) -> None:
+        """Pass on the workers' chunks that have come; if `block`, wait for one."""
+        nonlocal received
+        while True:
+            try:
+                start, chunk = handed.get(block, 0.2) if block else handed.get_nowait()
+            except queues.Empty:
+                if block and any(f.done() and f.exception() for f in futures):
+                    next(f for f in futures if f.done() and f.exception()).result()
+                if block:
+                    continue
+                return
+            on_results(start, chunk)
+            received += 1
+            if block:
+                return
+
     def report() -> None:
         nonlocal reported
+        if on_results:
+            hand_over(False, ())
         if on_done and done.value > reported:
             count, reported = done.value - reported, done.value
             on_done(count)
@@ -63,6 +94,9 @@ def map_in_order(func: Callable[[T], R], items: Sequence[T], jobs: int,
             futures = [pool.submit(_take_chunks) for _ in range(jobs - 1)]
             try:
                 mine = _take_chunks(report)
+                if on_results:
+                    while received < chunks - len(mine):
+                        hand_over(True, futures)
             except BaseException:
                 with next_chunk.get_lock():  # the workers stop after the chunk in hand
                     next_chunk.value = chunks
@@ -74,12 +108,17 @@ def map_in_order(func: Callable[[T], R], items: Sequence[T], jobs: int,
     finally:
         _task = None
         gc.unfreeze()
+    if on_results:
+        return []
     return [result for start in sorted(by_start) for result in by_start[start]]
 
 
 def _take_chunks(after_each: Callable[[], None] | None = None) -> list[tuple[int, list]]:
-    """Run chunks until none is left: [(first item's index, its results)]."""
-    func, items, next_chunk, done = _task
+    """Run chunks until none is left: [(first item's index, its results)]. When results
+    are handed over as they come, this process's go to the caller's callback (and only
+    their starts are returned), a worker's through the queue."""
+    func, items, next_chunk, done, handed, on_results = _task
+    mine = after_each is not None
     taken = []
     while True:
         with next_chunk.get_lock():
@@ -88,7 +127,14 @@ def _take_chunks(after_each: Callable[[], None] | None = None) -> list[tuple[int
         if start >= len(items):
             return taken
         stop = min(start + _CHUNK, len(items))
-        taken.append((start, [func(items[index]) for index in range(start, stop)]))
+        chunk = [func(items[index]) for index in range(start, stop)]
+        if handed is None:
+            taken.append((start, chunk))
+        elif mine:
+            on_results(start, chunk)
+            taken.append((start, []))
+        else:
+            handed.put((start, chunk))
         with done.get_lock():
             done.value += stop - start
         if after_each:

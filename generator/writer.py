@@ -32,50 +32,53 @@ def check_output_dir(site_root: Path, out_dir: Path) -> list[Problem]:
 
 
 def inspect_output(site_root: Path, out_dir: Path
-                   ) -> tuple[list[Problem], dict[str, tuple[int, int]]]:
-    """The refusals of check_output_dir, and, from the same walk, the (size, mtime_ns) of
-    every file the output holds, by output path: a rebuild compares these with what it
-    wrote last time instead of looking at each file again."""
+                   ) -> tuple[list[Problem], dict[str, tuple[int, int]], dict[str, int]]:
+    """The refusals of check_output_dir, and, from the same walk, the (size, mtime_ns) and
+    the inode of every file the output holds, by output path: a rebuild compares these
+    with what it wrote last time instead of looking at each file again."""
     out = out_dir.resolve()
     root = site_root.resolve()
     home = Path.home().resolve()
     if out in (Path(out.anchor), home) or home.is_relative_to(out) or root.is_relative_to(out):
         return [error(out_dir, 0, "refusing to write the site here: it would replace the site "
                                   "sources or a home or root directory — choose an empty or new "
-                                  "directory such as public/")], {}
+                                  "directory such as public/")], {}, {}
     for source in ("content", "templates", "static"):
         if out.is_relative_to(root / source):
             return [error(out_dir, 0, f"refusing to write the site inside {source}/ — "
-                                      "choose a directory outside the sources, such as public/")], {}
+                                      "choose a directory outside the sources, such as public/")], {}, {}
     if out_dir.is_symlink():
         return [error(out_dir, 0, "the output directory is a symbolic link; refusing to follow "
-                                  "it — remove the link or choose another directory")], {}
+                                  "it — remove the link or choose another directory")], {}, {}
     if not out_dir.exists():
-        return [], {}
+        return [], {}, {}
     if not out_dir.is_dir():
         return [error(out_dir, 0, "the output path exists and is not a directory — remove it "
-                                  "or choose another")], {}
-    present, links = _walk_output(out_dir)
+                                  "or choose another")], {}, {}
+    present, links, inodes = _walk_output(out_dir)
     if links:
         shown = ", ".join(links[:5]) + (f" and {len(links) - 5} more" if len(links) > 5 else "")
         return [error(out_dir, 0, f"the output directory holds symbolic links ({shown}); this "
                                   "generator never writes links and will neither follow nor "
                                   "replace them — remove them, or choose another output "
-                                  "directory")], {}
+                                  "directory")], {}, {}
     strays = _not_written_by_us(out_dir, present)
     if strays:
         shown = ", ".join(strays[:5]) + (f" and {len(strays) - 5} more" if len(strays) > 5 else "")
         return [error(out_dir, 0, f"the output directory holds files this generator did not "
                                   f"write ({shown}) — move them (into static/ if they belong in "
-                                  "the site), or choose another output directory")], {}
-    return [], present
+                                  "the site), or choose another output directory")], {}, {}
+    return [], present, inodes
 
 
-def _walk_output(out_dir: Path) -> tuple[dict[str, tuple[int, int]], list[str]]:
-    """({output path: (size, mtime_ns)} of the regular files, [symbolic links]), one walk.
+def _walk_output(out_dir: Path
+                 ) -> tuple[dict[str, tuple[int, int]], list[str], dict[str, int]]:
+    """({output path: (size, mtime_ns)} of the files, [symbolic links], {output path:
+    inode}), one walk.
     The generator never writes links: one there was put by someone else, and writing or
     deleting through it would reach outside the output directory."""
     present: dict[str, tuple[int, int]] = {}
+    inodes: dict[str, int] = {}
     links: list[str] = []
     todo = [(str(out_dir), "")]
     while todo:
@@ -90,8 +93,9 @@ def _walk_output(out_dir: Path) -> tuple[dict[str, tuple[int, int]], list[str]]:
                 else:
                     stat = entry.stat(follow_symlinks=False)
                     present[name] = (stat.st_size, stat.st_mtime_ns)
+                    inodes[name] = stat.st_ino
     links.sort()
-    return present, links
+    return present, links, inodes
 
 
 def _not_written_by_us(out_dir: Path, present: dict[str, tuple[int, int]]) -> list[str]:
@@ -135,16 +139,50 @@ class Staging:
 
     Files an incremental build can keep are hard-linked from the current output, so a
     one-report change writes a few files, yet the swap still replaces the site at once.
+    The site the swap retires is kept beside the output as the spare (`.public.spare`),
+    and the next build fills that instead of an empty folder: most of its files are
+    already links to the live ones (same inode), and only the others are replaced. That
+    saves making and removing ten thousand links and every folder on each rebuild.
     """
 
-    def __init__(self, out_dir: Path):
+    def __init__(self, out_dir: Path, live_inodes: dict[str, int] | None = None):
         self.out_dir = out_dir.absolute()
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix=_side_prefix(self.out_dir, "new"),
                                           dir=self.out_dir.parent))
+        self._live = live_inodes or {}
+        self._spare_dirs: set[str] = set()
+        self._recycled = self._claim_spare()  # {output path: inode} of the spare's files
         self._made_dirs: set[str] = {str(self.root)}
+        self._prepared = False
+
+    def _claim_spare(self) -> dict[str, int] | None:
+        """Take the spare as this staging folder, if there is one that can be trusted."""
+        spare = _spare_path(self.out_dir)
+        try:
+            if not S_ISDIR(os.lstat(spare).st_mode):
+                return None
+            if not self._live:  # no site to share files with: the spare is of no use
+                shutil.rmtree(spare)
+                return None
+            os.rename(spare, self.root)  # onto the empty folder: one build takes it
+        except OSError:
+            return None
+        try:
+            inodes, self._spare_dirs = _walk_spare(self.root)
+        except (OSError, ValueError):  # a link: this generator never makes one; start afresh
+            shutil.rmtree(self.root)
+            os.mkdir(self.root)
+            return None
+        return inodes
 
     def carry_over(self, out_paths) -> None:
+        """Link these files of the current output into the staging folder. The first call
+        also clears what the spare holds that the new site does not keep, so that no
+        file written later can be a link to a live one."""
+        out_paths = list(out_paths)
+        if not self._prepared:
+            out_paths = self._prepare(out_paths)
         # Plain strings: at 10,000 files, pathlib's overhead would outweigh the linking.
         old, new = str(self.out_dir), str(self.root)
         for out_path in out_paths:
@@ -158,18 +196,77 @@ class Staging:
             except OSError:  # a file system without hard links: copy instead
                 shutil.copy2(source, target, follow_symlinks=False)
 
+    def _prepare(self, keep: list[str]) -> list[str]:
+        """Unlink the spare's files that are not already the live files to keep; returns
+        the files still to link."""
+        self._prepared = True
+        if not self._recycled:
+            return keep
+        to_link = []
+        kept = set()
+        for path in keep:
+            inode = self._recycled.get(path)
+            if inode is not None and inode == self._live.get(path):
+                kept.add(path)
+            else:
+                to_link.append(path)
+        root = str(self.root)
+        emptied = set()
+        for path in self._recycled:
+            if path not in kept:
+                os.unlink(f"{root}/{path}")
+                emptied.add(os.path.dirname(f"{root}/{path}"))
+        for folder in sorted(emptied, key=len, reverse=True):  # deepest first
+            while folder != root:
+                try:
+                    os.rmdir(folder)
+                except OSError:  # not empty: it holds kept files, or will
+                    break
+                folder = os.path.dirname(folder)
+        self._made_dirs.update(folder for folder in self._spare_dirs if os.path.isdir(folder))
+        return to_link
+
     def commit(self, files: list[str]) -> None:
         """Write the manifest of every file and swap the new site in."""
+        if not self._prepared:
+            self._prepare([])
         manifest = {"format": _MANIFEST_FORMAT, "files": sorted(files)}
         write_file(self.root, PurePosixPath(MANIFEST), json.dumps(
             manifest, ensure_ascii=False, indent=0, sort_keys=True).encode("utf-8"))
         os.chmod(self.root, 0o755)
         retired = _swap_in(self.root, self.out_dir)
         if retired is not None:
-            shutil.rmtree(retired)
+            try:  # kept for the next build to fill; a spare left by another build goes
+                os.rename(retired, _spare_path(self.out_dir))
+            except OSError:
+                shutil.rmtree(retired)
 
     def discard(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _walk_spare(root: Path) -> tuple[dict[str, int], set[str]]:
+    """({output path: inode} of the spare's files, its folders); raises ValueError if it
+    holds a link. Inodes come with the folder listing: no file is looked at."""
+    inodes: dict[str, int] = {}
+    folders: set[str] = set()
+    todo = [(str(root), "")]
+    while todo:
+        folder, prefix = todo.pop()
+        folders.add(folder)
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    raise ValueError(entry.path)
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append((entry.path, prefix + entry.name + "/"))
+                else:
+                    inodes[prefix + entry.name] = entry.inode()
+    return inodes, folders
+
+
+def _spare_path(out_dir: Path) -> Path:
+    return out_dir.parent / f".{out_dir.name}.spare"
 
 
 def write_file(root: Path, out_path: PurePosixPath, data: bytes) -> tuple[int, int]:
@@ -180,7 +277,12 @@ def write_file(root: Path, out_path: PurePosixPath, data: bytes) -> tuple[int, i
     if folder not in _folders_made:
         os.makedirs(folder, exist_ok=True)
         _folders_made.add(folder)
-    with open(path, "wb") as handle:
+    try:  # a new file, never one written through: it could be a link to the live site's
+        handle = open(path, "xb")
+    except FileExistsError:
+        os.unlink(path)
+        handle = open(path, "xb")
+    with handle:
         handle.write(data)
         handle.flush()
         # Whatever the umask: a web server must be able to read the site.

@@ -1,6 +1,7 @@
-// The search page. Over HTTP it searches with Pagefind (pagefind/pagefind.js, built with
-// the site); opened from disk, where browsers refuse to load modules, it loads the offline
-// index (search/fallback-index.js, a plain script) and matches Chinese by character
+// The search page. Over HTTP it searches with Pagefind (the bundles that
+// search/shards.json lists, built with the site); opened from disk, where browsers
+// refuse to load modules, it loads the offline index (search/fallback-index.js, a plain
+// script) and matches Chinese by character
 // bigrams: every two-character piece of a term must occur, so any two-character word is
 // found without a dictionary. Results are built from text nodes and <mark> elements only;
 // no indexed text is ever parsed as HTML.
@@ -220,22 +221,39 @@
 
   // --- The page ------------------------------------------------------------------------
 
-  function pagefindEngine(url, wordsUrl) {
-    var words = fetch(wordsUrl).then(function (response) {
-      if (!response.ok) { throw new Error(wordsUrl + ": " + response.status); }
+  function getJson(url) {
+    return fetch(url).then(function (response) {
+      if (!response.ok) { throw new Error(url + ": " + response.status); }
       return response.json();
-    }).then(function (list) { return new Set(list); });
-    return Promise.all([import(url), words]).then(function (loaded) {
+    });
+  }
+
+  // A large archive is indexed a year a bundle (search/shards.json lists them, the first
+  // at pagefind/): the first is loaded, the others merged into it.
+  function pagefindEngine(shardsUrl, wordsUrl, siteRoot) {
+    var words = getJson(wordsUrl).then(function (list) { return new Set(list); });
+    var bundles = getJson(shardsUrl).then(function (shards) {
+      if (!shards.bundles.length) { throw new Error("没有可搜索的页面"); }
+      return shards.bundles.map(function (bundle) { return new URL(bundle, siteRoot).href; });
+    });
+    return Promise.all([bundles.then(function (urls) { return import(urls[0] + "pagefind.js"); }),
+                        words, bundles]).then(function (loaded) {
       var pagefind = loaded[0];
       var vocabulary = loaded[1];
+      var others = loaded[2].slice(1);
       return pagefind.options({ excerptLength: 40 }).then(function () {
         // On a Chinese page Pagefind splits queries again with the browser's dictionary,
         // undoing pagefindQuery's split into the index's words. It reads the page language
         // once, when it starts: start it as for text it does not split, then put it back.
+        // Merged bundles take the language the first one started with.
         var html = document.documentElement;
         var lang = html.getAttribute("lang");
         html.setAttribute("lang", "zxx");
         try { pagefind.init(); } finally { html.setAttribute("lang", lang); }
+        return Promise.all(others.map(function (url) {
+          return pagefind.mergeIndex(url, { excerptLength: 40 });
+        }));
+      }).then(function () {
         return {
           name: "pagefind",
           filters: function () { return pagefind.filters(); },
@@ -299,9 +317,9 @@
     var siteRoot = new URL(form.getAttribute("data-site-root"), location.href).href;
     var fallback = new URL(form.getAttribute("data-fallback"), location.href).href;
     if (location.protocol === "file:") { return fallbackEngine(fallback, siteRoot); }
-    var pagefind = new URL(form.getAttribute("data-pagefind"), location.href).href;
+    var shards = new URL(form.getAttribute("data-shards"), location.href).href;
     var words = new URL(form.getAttribute("data-words"), location.href).href;
-    return pagefindEngine(pagefind, words).catch(function () { return fallbackEngine(fallback, siteRoot); });
+    return pagefindEngine(shards, words, siteRoot).catch(function () { return fallbackEngine(fallback, siteRoot); });
   }
 
   var LABELS = { region: "地区", tag: "标签", year: "年份" };

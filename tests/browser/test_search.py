@@ -4,6 +4,7 @@ search, and a report added as Markdown found after one rebuild."""
 from __future__ import annotations
 
 import functools
+import json
 import http.server
 import re
 import threading
@@ -229,6 +230,47 @@ def test_more_results_are_shown_on_request_and_focus_moves_to_them(page, tmp_pat
             assert focused
             paths = result_paths(page)
             assert len(set(paths)) == len(paths)  # no result twice
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_archive_indexed_a_year_a_bundle_finds_every_report(page, tmp_path, monkeypatch):
+    """A large archive is indexed one Pagefind bundle a year, merged in the browser: the
+    same hits and filters as one bundle, and an edit re-indexes only its year's bundle."""
+    from generator import search
+
+    monkeypatch.setattr(search, "SHARD_MIN_PAGES", 1)  # shard the real site's three reports
+    site = copy_site(tmp_path / "site", None)
+    out = tmp_path / "out"
+    build(site, out, jobs=1)
+    bundles = json.loads((out / "search/shards.json").read_text("utf-8"))["bundles"]
+    # The pages' bundle first, then one a year: the three reports' year is not known.
+    assert bundles == ["pagefind/", "pagefind/unknown-year/"]
+    server = _serve(out)
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        for query, report in EXPECTED_HITS:
+            open_search(page, base, query)
+            assert report in result_paths(page), query
+        open_search(page, base, "盐城")  # in a report, and in the about page: both bundles
+        assert sorted(result_paths(page)) == sorted([DAFENG, "about/index.html"])
+        open_search(page, base, "收录原则")  # in the about page, in the bundle at pagefind/
+        assert result_paths(page) == ["about/index.html"]
+        open_search(page, base, "知识产权", region="浙江省")
+        assert result_paths(page) == [ZHEJIANG]
+        # An edit to one report: only its year's bundle is indexed again.
+        before = {p: p.stat().st_ino for p in (out / "pagefind").rglob("*") if p.is_file()}
+        report = site / "content/reports/zhejiang-ip-joint-meeting-hangzhou.md"
+        report.write_text(report.read_text("utf-8") + "\n补记：会议讨论了植物新品种权。\n",
+                          "utf-8")
+        build(site, out, jobs=1)
+        after = {p: p.stat().st_ino for p in (out / "pagefind").rglob("*") if p.is_file()}
+        changed = {p.relative_to(out / "pagefind").parts[0] for p in after
+                   if before.get(p) != after[p]}
+        assert changed == {"unknown-year"}  # that year's bundle, not the pages' one
+        open_search(page, base, "植物新品种")
+        assert result_paths(page) == [ZHEJIANG]
     finally:
         server.shutdown()
         server.server_close()

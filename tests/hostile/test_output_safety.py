@@ -11,6 +11,7 @@ import errno
 import os
 import random
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -51,8 +52,10 @@ def main_build(capsys, site: Path, *extra: str) -> tuple[int, str]:
 
 
 def beside(out: Path) -> list[str]:
-    """What the generator has left next to the output: staging or retired folders."""
-    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+    """What the generator has left next to the output besides the spare the next build
+    fills (writer.Staging): staging or retired folders."""
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")
+                  and p.name != f".{out.name}.spare")
 
 
 @pytest.fixture
@@ -360,7 +363,7 @@ def fail_after(count: int, code: int):
     written = []
 
     def fake_open(path, mode="r", *args, **kwargs):
-        if "w" in mode:
+        if "w" in mode or "x" in mode:
             written.append(path)
             if len(written) == count:
                 raise OSError(code, os.strerror(code), str(path))
@@ -551,3 +554,38 @@ def test_an_os_error_anywhere_in_a_build_is_a_message_not_a_traceback(real_site,
     assert problem == (f"{real_site}/content/reports/dafeng-ip-joint-meeting.md: error: "
                        "Permission denied")
     assert not (real_site / "public").exists()
+
+
+# --- The spare: the retired site the next build fills ----------------------------------------
+
+def edit_and_build(site: Path, out: Path, text: str) -> None:
+    report = site / "content/reports/dafeng-ip-joint-meeting.md"
+    report.write_text(report.read_text("utf-8") + f"\n{text}\n", encoding="utf-8")
+    build(site, out, search=False)
+
+
+def test_the_spare_is_filled_not_trusted(real_site, tmp_path):
+    out = real_site / "public"
+    build(real_site, out, search=False)
+    edit_and_build(real_site, out, "补记一。")
+    spare = real_site / ".public.spare"
+    assert (spare / "index.html").stat().st_ino == (out / "index.html").stat().st_ino
+    # Someone replaces a file in the spare, and plants a link to a file outside the site.
+    (spare / "index.html").unlink()
+    (spare / "index.html").write_text("<p>not ours</p>", encoding="utf-8")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    (spare / "reports/planted.html").symlink_to(victim)
+    edit_and_build(real_site, out, "补记二。")
+    assert victim.read_text("utf-8") == "keep me"
+    build(real_site, tmp_path / "clean", use_cache=False, search=False)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")
+    assert not any(p.is_symlink() for p in spare.rglob("*"))
+    # A file of the spare written to in place is a file of the site (the same inode): the
+    # site's file changed too, so it is rendered again, and the spare's link replaced.
+    with open(spare / "about/index.html", "a", encoding="utf-8") as handle:
+        handle.write("<p>appended</p>")
+    edit_and_build(real_site, out, "补记三。")
+    shutil.rmtree(tmp_path / "clean")
+    build(real_site, tmp_path / "clean", use_cache=False, search=False)
+    assert tree_bytes(out) == tree_bytes(tmp_path / "clean")

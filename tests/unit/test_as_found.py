@@ -1,6 +1,7 @@
 """The `as_found` front-matter field: read, checked against the body, and cached."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from generator.cache import record_of, source_of
@@ -50,4 +51,4 @@ def test_the_cache_record_keeps_as_found():
     again, warnings = source_of(record_of(report, []), report.src_path, report.digest)
     assert warnings == []
     assert again.as_found == report.as_found
-    assert again == report.__class__(**{**report.__dict__, "body": None})
+    assert again == dataclasses.replace(report, body=None)

@@ -56,7 +56,7 @@ def test_the_cache_is_data_not_pickle(real_site):
     with sqlite3.connect(real_site / CACHE_PATH) as db:
         tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master "
                                                  "WHERE type = 'table'")}
-        assert tables == {"meta", "sources", "bodies", "outputs", "report_pages"}
+        assert tables == {"meta", "sources", "bodies", "outputs", "report_pages", "search_shards"}
         record = db.execute("SELECT record FROM sources LIMIT 1").fetchone()[0]
         context, line = db.execute("SELECT context, line FROM report_pages LIMIT 1").fetchone()
     assert record.startswith("{") and "title" in record

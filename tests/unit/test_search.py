@@ -301,3 +301,48 @@ def test_a_site_with_nothing_to_index_still_builds(make_site, tmp_path):
     build(make_site({"site.yaml": "title: 空档案\n"}), out, use_cache=False, jobs=1)
     assert fallback_of(out)["records"] == []
     assert not (out / "pagefind").exists()  # the search page falls back to the empty index
+
+
+def test_a_large_archive_gets_a_bundle_a_year_and_the_same_shared_files(two_reports, tmp_path,
+                                                                        monkeypatch):
+    one = tmp_path / "one"
+    build(two_reports, one, use_cache=False, jobs=1)
+    monkeypatch.setattr(search, "SHARD_MIN_PAGES", 1)
+    sharded, again = tmp_path / "sharded", tmp_path / "again"
+    build(two_reports, sharded, use_cache=False, jobs=1)
+    build(two_reports, again, use_cache=False, jobs=1)
+    assert json.loads((one / "search/shards.json").read_text()) == {"bundles": ["pagefind/"]}
+    bundles = json.loads((sharded / "search/shards.json").read_text())["bundles"]
+    assert bundles == ["pagefind/", "pagefind/2015/", "pagefind/unknown-year/"]
+    for bundle in bundles:
+        entry = json.loads((sharded / bundle / "pagefind-entry.json").read_text())
+        assert entry["languages"]["zh"]["page_count"] == 1  # about, zhejiang, dafeng
+    # What every bundle shares is the same as with one bundle, and so is the offline index.
+    for shared in ("search/words.json", "search/fallback-index.js"):
+        assert (sharded / shared).read_bytes() == (one / shared).read_bytes()
+
+    def files(out: Path) -> dict[str, bytes]:
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+                if p.is_file()}
+    assert files(sharded) == files(again)  # deterministic, shard by shard
+
+
+def test_an_edit_indexes_only_the_bundle_of_its_year(two_reports, tmp_path, monkeypatch):
+    monkeypatch.setattr(search, "SHARD_MIN_PAGES", 1)
+    out = tmp_path / "out"
+    build(two_reports, out, jobs=1)
+    before = {p: p.stat().st_ino for p in (out / "pagefind").rglob("*") if p.is_file()}
+    report = two_reports / "content/reports/zhejiang.md"
+    report.write_text(report.read_text("utf-8") + "\n会议还讨论了植物新品种权。\n", "utf-8")
+    build(two_reports, out, jobs=1)
+    after = {p: p.stat().st_ino for p in (out / "pagefind").rglob("*") if p.is_file()}
+    changed = {p.relative_to(out / "pagefind").parts[0] for p in after
+               if before.get(p) != after[p]}
+    assert changed == {"2015"}
+    clean = tmp_path / "clean"
+    build(two_reports, clean, use_cache=False, jobs=1)
+    for name in ("search/words.json", "search/fallback-index.js", "search/shards.json"):
+        assert (out / name).read_bytes() == (clean / name).read_bytes()
+    assert {p.relative_to(out): p.read_bytes() for p in (out / "pagefind").rglob("*")
+            if p.is_file()} == {p.relative_to(clean): p.read_bytes()
+                                for p in (clean / "pagefind").rglob("*") if p.is_file()}

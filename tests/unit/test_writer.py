@@ -21,7 +21,9 @@ def test_the_site_is_swapped_in_whole_and_stale_files_go(tmp_path):
     files = tree_bytes(out)
     assert files.pop(MANIFEST)
     assert files == {"index.html": b"two"}
-    assert [p.name for p in tmp_path.iterdir()] == ["public"]  # no staging left behind
+    # No staging left behind; the site it replaced is kept as the spare the next build fills.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".public.spare", "public"]
+    assert (tmp_path / ".public.spare/reports/a.html").read_bytes() == b"a"
 
 
 def test_carried_over_files_are_the_same_file_not_a_copy(tmp_path):
