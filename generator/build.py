@@ -23,7 +23,7 @@ from .sources import parse_sources, read_inputs
 from .validate import published, validate_content
 from .workers import default_jobs, map_in_order
 from . import urls
-from .writer import (MANIFEST, Staging, clear_abandoned, file_state, inspect_output,
+from .writer import (MANIFEST, Staging, clear_abandoned, inspect_output, unchanged_files,
                      write_failure, write_file)
 
 if TYPE_CHECKING:
@@ -197,13 +197,13 @@ def _build(site_root: Path, out_dir: Path | None, drafts: bool, jobs: int | None
                                    "navigation": [[str(path), section, label] for
                                                   path, section, label in navigation(site)]}
         live_bodies = {body_key(p.body_of, config) for p in plans if p.body_of}
-        shard_indexes = None if search_step is None else {
-            shard.name: (shard.key, indexed.indexes[shard.name].to_json()
-                         if indexed is not None and shard.name in indexed.indexes else None)
-            for shard in search_step.shards}
+        shards = None if search_step is None else [
+            (shard, indexed.indexes[shard.name].to_json()
+             if indexed is not None and shard.name in indexed.indexes else None)
+            for shard in search_step.shards]
         problems += cache.save(generator_fingerprint(), build_key, last_build, read_at_ns,
                                states, records, new_bodies, live_bodies, outputs,
-                               report_pages=report_pages, shard_indexes=shard_indexes)
+                               report_pages=report_pages, shards=shards)
     finally:
         cache.close()
     written = 0 if unchanged else len(to_render) + len(to_copy) + search_written
@@ -250,8 +250,14 @@ def _build_body_edits(site_root, out_dir, config, drafts, inputs, cache, present
         return None  # the full pipeline sets a damaged cache aside and says so
     if made is None:
         return None
+    from .search import SearchFailed, search_problem
+
     try:
-        outputs = delta.write_delta(out_dir, made, cache, inodes)
+        outputs, indexed, written = delta.write_delta(out_dir, made, cache, inodes,
+                                                      config.language)
+    except SearchFailed as exc:
+        raise SiteError([p for p in problems if p.warning]
+                        + [search_problem(site_root / CONFIG_NAME, exc)]) from None
     except OSError as exc:
         raise SiteError([p for p in problems if p.warning]
                         + [write_failure(out_dir, exc)]) from None
@@ -259,9 +265,14 @@ def _build_body_edits(site_root, out_dir, config, drafts, inputs, cache, present
     found = [p for e in edited for p in e.warnings if p.warning]
     last_build = dict(cache.last_build, inputs=digest(
         inputs.digest, f"drafts={drafts}", f"search={config.search}"))
+    searched = [] if indexed is None else _search_warnings(site_root, indexed)
+    stale = set(cache.last_build.get("search_warnings", [])) if indexed is not None else set()
     last_build["warnings"] = sorted(
-        [w for w in cache.last_build["warnings"] if w[0] not in edited_paths]
-        + [[str(p.path), p.line, p.message] for p in found])
+        [w for w in cache.last_build["warnings"]
+         if w[0] not in edited_paths and not (w[2] in stale and w[0].endswith(CONFIG_NAME))]
+        + [[str(p.path), p.line, p.message] for p in found + searched])
+    if indexed is not None:
+        last_build["search_warnings"] = [p.message for p in searched]
     last_build["delta"] = dict(last_build["delta"], reports_json_key=made.keys[
         last_build["delta"]["reports_json_path"]])
     problems = problems + [Problem(Path(path), line, message, warning=True)
@@ -269,9 +280,12 @@ def _build_body_edits(site_root, out_dir, config, drafts, inputs, cache, present
     problems += cache.save(generator_fingerprint(), build_key, last_build, inputs.read_at_ns,
                            {f.key: f.state for f in inputs.files},
                            {e.source.key: e.record for e in edited}, made.new_bodies, None,
-                           outputs, new_lines=made.new_lines)
-    return BuildResult(last_build["pages"], len(outputs), len(made.files),
-                       len(outputs) - len(made.files), time.perf_counter() - started,
+                           outputs, new_lines=made.new_lines, shards=None if indexed is None
+                           else [(shard, indexed.indexes[shard.name].to_json()
+                                  if shard.name in indexed.indexes else None)
+                                 for shard in made.search.shards])
+    return BuildResult(last_build["pages"], len(outputs), written,
+                       len(outputs) - written, time.perf_counter() - started,
                        tuple(sorted(p for p in problems if p.warning)), out_dir)
 
 
@@ -303,7 +317,7 @@ def _write(out_dir, plans, to_render, to_copy, static, reusable, wanted, rendere
     were written (the rest were the same as the last build's)."""
     from .markup import render_markdown
     from .render import TemplateProblem, merge_template_problems
-    from .search import build_search_files
+    from .search import build_search_files, file_keys
 
     body_keys = {str(p.out_path): body_key(p.body_of, config) for p in to_render if p.body_of}
     known_bodies = cache.bodies(set(body_keys.values()))
@@ -372,16 +386,13 @@ def _write(out_dir, plans, to_render, to_copy, static, reusable, wanted, rendere
             indexed = build_search_files(staging.root, list(search_step.shards),
                                          set(search_step.to_index), search_step.known,
                                          config.language)
-            same = _unchanged_files(out_dir, indexed.files, cache)
+            same = unchanged_files(out_dir, indexed.files, cache.outputs)
             staging.carry_over(sorted(same))  # most fragments outlive a one-report change
             search_written = len(indexed.files) - len(same)
-            # Deepest bundle first: the one at pagefind/ holds the others' folders.
-            bundles = sorted(((f"{shard.bundle}/", shard.key) for shard in search_step.shards),
-                             key=lambda bundle: -len(bundle[0]))
+            keys = file_keys(indexed.files, search_step.shards, search_step.key)
             for out_path, data in indexed.files.items():
                 path = str(out_path)
-                key = next((key for prefix, key in bundles if path.startswith(prefix)),
-                           search_step.key)
+                key = keys[path]
                 state = (cache.outputs[path].size, cache.outputs[path].mtime_ns) \
                     if path in same else write_file(staging.root, out_path, data)
                 outputs[path] = Output(key, *state)
@@ -391,25 +402,6 @@ def _write(out_dir, plans, to_render, to_copy, static, reusable, wanted, rendere
         staging.discard()
         raise
     return outputs, new_bodies, indexed, search_written
-
-
-def _unchanged_files(out_dir: Path, files: dict[PurePosixPath, bytes],
-                     cache: BuildCache) -> set[str]:
-    """The new search files the last build already wrote, byte for byte and untouched."""
-    same = set()
-    for out_path, data in files.items():
-        path = str(out_path)
-        output = cache.outputs.get(path)
-        if output is None or output.size != len(data) or \
-                file_state(f"{out_dir}/{path}") != (output.size, output.mtime_ns):
-            continue
-        try:
-            with open(f"{out_dir}/{path}", "rb") as handle:
-                if handle.read() == data:
-                    same.add(path)
-        except OSError:
-            continue
-    return same
 
 
 @dataclass(frozen=True)
@@ -432,10 +424,10 @@ def _plan_search(config: SiteConfig, plans, wanted: dict[str, str], cache: Build
     from . import search as search_module  # `search` is build()'s switch
 
     pages = [(plan.out_path, _shard_group(plan)) for plan in plans if plan.body_of is not None]
-    shards = tuple(search_module.Shard(name, group, _shard_key(
+    shards = tuple(search_module.Shard(name, group, search_module.shard_key(
         name, [(path, wanted[str(path)]) for path in members]), members)
         for name, group, members in search_module.shard_pages(pages))
-    key = digest("search files", *(f"{shard.name}={shard.key}" for shard in shards))
+    key = search_module.shared_key(shards)
     known = cache.shard_indexes({shard.name: shard.key for shard in shards})
     reuse: dict[str, str] = {}
     to_index = set()
@@ -453,13 +445,6 @@ def _plan_search(config: SiteConfig, plans, wanted: dict[str, str], cache: Build
         reuse.update(shared)
     needed = bool(to_index) or str(search_module.SHARDS) not in shared
     return _SearchStep(shards, key, reuse, frozenset(to_index), known, needed)
-
-
-def _shard_key(name: str, pages: list[tuple[PurePosixPath, str]]) -> str:
-    """A search bundle's key: its pages and their keys (see _SearchStep)."""
-    from .search import PAGEFIND_VERSION
-
-    return digest("search", PAGEFIND_VERSION, name, *(f"{path}={key}" for path, key in pages))
 
 
 def _shard_group(plan: PagePlan) -> str:

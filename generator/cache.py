@@ -13,7 +13,7 @@ import re
 import sqlite3
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
 from .content import Page, Report, Source
@@ -35,8 +35,9 @@ CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html BLOB NOT NULL,
                                    headings TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS report_pages (path TEXT PRIMARY KEY, position INTEGER NOT NULL,
                                          context TEXT NOT NULL, line TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS search_shards (name TEXT PRIMARY KEY, key TEXT NOT NULL,
-                                          data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS search_shards (name TEXT PRIMARY KEY, position INTEGER NOT NULL,
+                                          grp TEXT NOT NULL, key TEXT NOT NULL,
+                                          pages TEXT NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, key TEXT NOT NULL,
                                     size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL);
 """
@@ -211,6 +212,21 @@ class BuildCache:
             return {}  # index those shards again
         return found
 
+    def search_shards(self) -> list:
+        """Every search.Shard of the last build, in order, as it was keyed then; empty if
+        the cache cannot say."""
+        from .search import Shard
+
+        if self._db is None:
+            return []
+        try:
+            return [Shard(str(name), str(group), str(key),
+                          tuple(PurePosixPath(page) for page in json.loads(pages)))
+                    for name, group, key, pages in self._db.execute(
+                        "SELECT name, grp, key, pages FROM search_shards ORDER BY position")]
+        except (sqlite3.Error, ValueError, TypeError):
+            return []
+
     def report_lines(self) -> list[tuple[str, str]]:
         """(source path, reports.json line) of every published report, in archive order."""
         try:
@@ -268,12 +284,13 @@ class BuildCache:
              outputs: dict[str, Output],
              report_pages: list[tuple[str, int, str, str]] | None = None,
              new_lines: dict[str, str] | None = None,
-             shard_indexes: dict[str, tuple[str, str | None]] | None = None) -> list[Problem]:
+             shards: list[tuple] | None = None) -> list[Problem]:
         """Record a successful build. A cache that cannot be written costs only speed.
         `live_bodies`: the rendered bodies still in use (None: keep them all);
         `report_pages`: every report page's row anew (None: keep them), `new_lines`:
-        reports.json lines that changed; `shard_indexes`: {name: (key, index JSON, or None
-        to keep the stored one)} of every search shard (None: keep them all)."""
+        reports.json lines that changed; `shards`: every search shard in order, as
+        (search.Shard, its index as JSON, or None to keep the stored one), or None to keep
+        them all."""
         if self._db is None:
             return []
         try:
@@ -295,8 +312,8 @@ class BuildCache:
                     self._db.execute("DELETE FROM report_pages")
                     self._db.executemany("INSERT INTO report_pages VALUES (?, ?, ?, ?)",
                                          report_pages)
-                if shard_indexes is not None:
-                    self._save_shards(shard_indexes)
+                if shards is not None:
+                    self._save_shards(shards)
                 self._db.executemany("UPDATE report_pages SET line = ? WHERE path = ?",
                                      [(line, path) for path, line in
                                       sorted((new_lines or {}).items())])
@@ -333,15 +350,22 @@ class BuildCache:
             [(*state[:3], path) for path, state in sorted(states.items())
              if path not in records and old.get(path) != state])
 
-    def _save_shards(self, shards: dict[str, tuple[str, str | None]]) -> None:
+    def _save_shards(self, shards: list[tuple]) -> None:
         self._db.execute("CREATE TEMP TABLE IF NOT EXISTS live_shards (name TEXT PRIMARY KEY)")
         self._db.execute("DELETE FROM live_shards")
-        self._db.executemany("INSERT INTO live_shards VALUES (?)", [(n,) for n in shards])
+        self._db.executemany("INSERT INTO live_shards VALUES (?)",
+                             [(shard.name,) for shard, _ in shards])
         self._db.execute("DELETE FROM search_shards WHERE name NOT IN "
                          "(SELECT name FROM live_shards)")
-        self._db.executemany("INSERT OR REPLACE INTO search_shards VALUES (?, ?, ?)", [
-            (name, key, data) for name, (key, data) in sorted(shards.items())
-            if data is not None])
+        rows = [(shard.name, position, shard.group, shard.key,
+                 json.dumps([str(page) for page in shard.pages], ensure_ascii=False), data)
+                for position, (shard, data) in enumerate(shards)]
+        self._db.executemany("INSERT OR REPLACE INTO search_shards VALUES (?, ?, ?, ?, ?, ?)",
+                             [row for row in rows if row[5] is not None])
+        # A bundle kept as it was: its index stays; where it stands may have moved.
+        self._db.executemany("UPDATE search_shards SET position = ?, grp = ?, key = ?, "
+                             "pages = ? WHERE name = ?",
+                             [row[1:5] + (row[0],) for row in rows if row[5] is None])
 
     def _replace(self, table: str, old: dict, new: dict, row) -> None:
         gone = [(path,) for path in old.keys() - new.keys()]

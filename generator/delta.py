@@ -22,7 +22,7 @@ from .config import SiteConfig
 from .content import LINKS_FILE, Report, load_links, parse_source
 from .errors import Problem
 from .sources import Inputs, SourceFile, read_again
-from .writer import MANIFEST, Staging, write_file
+from .writer import MANIFEST, Staging, unchanged_files, write_file
 
 # Beyond this many edited reports the whole pipeline is as quick, and simpler.
 MAX_EDITED = 64
@@ -59,6 +59,17 @@ class EditedReport:
 
 
 @dataclass(frozen=True)
+class SearchUpdate:
+    """The search bundles of the edited pages, to index again; the others are kept."""
+
+    shards: tuple  # search.Shard, every one, keyed as the full pipeline would key them
+    to_index: frozenset[str]
+    known: dict  # search.ShardIndex of the bundles kept, by name
+    shared: str  # the key of the files all bundles share
+    retired: frozenset[str]  # the keys of the files this replaces
+
+
+@dataclass(frozen=True)
 class Delta:
     """The outputs a body edit changes, made and ready to be written."""
 
@@ -67,6 +78,7 @@ class Delta:
     new_bodies: dict[str, tuple[bytes, str]]
     new_lines: dict[str, str]  # source path -> its new reports.json line
     edited: tuple[EditedReport, ...]
+    search: SearchUpdate | None
 
 
 def edited_reports(inputs: Inputs, cache: BuildCache, config: SiteConfig,
@@ -75,7 +87,7 @@ def edited_reports(inputs: Inputs, cache: BuildCache, config: SiteConfig,
     """The reports whose bodies alone changed since the last build, parsed; None when
     this path cannot be taken (any other change, any problem, a damaged output)."""
     stored = cache.last_build.get("delta")
-    if config.search or not isinstance(stored, dict) or stored.get("frame") != frame:
+    if not isinstance(stored, dict) or stored.get("frame") != frame:
         return None
     if any(not p.warning for p in inputs.problems) or MANIFEST not in present:
         return None
@@ -173,22 +185,76 @@ def make_delta(site_root: Path, config: SiteConfig, edited: tuple[EditedReport, 
     # Not the key the full pipeline would give (that needs every report): a key of its
     # own, so the next full build writes reports.json again rather than trust it.
     keys[json_path] = "lines:" + hashlib.blake2b(files[json_path], digest_size=16).hexdigest()
-    return Delta(files, keys, new_bodies, new_lines, edited)
+    search = _search_update(cache, keys) if config.search else None
+    if config.search and search is None:
+        return None
+    return Delta(files, keys, new_bodies, new_lines, edited, search)
 
 
-def write_delta(out_dir: Path, delta: Delta, cache: BuildCache,
-                inodes: dict[str, int]) -> dict[str, Output]:
-    """The new site: the last build's files, the delta's in place of theirs; swapped in
-    whole, as every build is. Returns every output's record for the cache."""
+def _search_update(cache: BuildCache, new_keys: dict[str, str]) -> SearchUpdate | None:
+    """Which search bundles hold the edited pages, keyed anew; None if the cache cannot
+    say exactly what the last build indexed."""
+    from .search import SHARDS, Shard, shard_key, shared_key
+
+    before = cache.search_shards()
+    shared = cache.outputs.get(str(SHARDS))
+    if not before or shared is None or shared.key != shared_key(before):
+        return None
+    shards, to_index = [], set()
+    for shard in before:
+        if any(str(page) in new_keys for page in shard.pages):
+            try:
+                pages = [(page, new_keys.get(str(page)) or cache.outputs[str(page)].key)
+                         for page in shard.pages]
+            except KeyError:
+                return None
+            shard = Shard(shard.name, shard.group, shard_key(shard.name, pages), shard.pages)
+            to_index.add(shard.name)
+        shards.append(shard)
+    kept = {shard.name: shard.key for shard in shards
+            if shard.name not in to_index and shard.pages}
+    known = cache.shard_indexes(kept)
+    if len(known) != len(kept):
+        return None
+    retired = {shard.key for shard in before if shard.name in to_index} | {shared.key}
+    return SearchUpdate(tuple(shards), frozenset(to_index), known, shared_key(shards),
+                        frozenset(retired))
+
+
+def write_delta(out_dir: Path, delta: Delta, cache: BuildCache, inodes: dict[str, int],
+                language: str) -> tuple[dict[str, Output], object, int]:
+    """The new site: the last build's files, the delta's in place of theirs, and the
+    search bundles of the edited pages indexed again; swapped in whole, as every build
+    is. Returns every output's record for the cache, the search files (search.SearchFiles,
+    or None) and how many files were written."""
+    from .search import build_search_files, file_keys
+
+    search = delta.search
+    retired = {path for path, output in cache.outputs.items()
+               if search is not None and output.key in search.retired}
+    outputs = {path: output for path, output in cache.outputs.items() if path not in retired}
     staging = Staging(out_dir, inodes)
     try:
-        staging.carry_over(sorted(path for path in cache.outputs if path not in delta.files))
-        outputs = dict(cache.outputs)
+        staging.carry_over(sorted(path for path in outputs if path not in delta.files))
         for path, data in sorted(delta.files.items()):
             outputs[path] = Output(delta.keys[path],
                                    *write_file(staging.root, PurePosixPath(path), data))
+        indexed, written = None, len(delta.files)
+        if search is not None:  # Pagefind reads the pages from the staging folder
+            indexed = build_search_files(staging.root, list(search.shards),
+                                         set(search.to_index), search.known, language)
+            keys = file_keys(indexed.files, search.shards, search.shared)
+            same = unchanged_files(out_dir, indexed.files, cache.outputs)
+            staging.carry_over(sorted(same))  # most fragments outlive a body edit
+            for out_path, data in sorted(indexed.files.items()):
+                path = str(out_path)
+                old = cache.outputs.get(path)
+                state = (old.size, old.mtime_ns) if path in same else \
+                    write_file(staging.root, out_path, data)
+                outputs[path] = Output(keys[path], *state)
+                written += path not in same
         staging.commit(list(outputs))
     except BaseException:
         staging.discard()
         raise
-    return outputs
+    return outputs, indexed, written

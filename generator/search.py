@@ -33,6 +33,7 @@ from typing import Iterable
 
 from . import urls
 from .errors import Problem, error
+from .keys import digest
 
 PAGEFIND_VERSION = "1.5.2"  # keep in step with pyproject.toml
 INSTALL_HINT = ("install it with `python3 -m pip install "
@@ -140,6 +141,25 @@ def shard_pages(indexed: list[tuple[PurePosixPath, str]]) -> list[tuple[str, str
     primary = PAGES_SHARD if PAGES_SHARD in groups else next(iter(groups))
     return [("", primary, tuple(groups[primary]))] + [
         (group, group, tuple(pages)) for group, pages in groups.items() if group != primary]
+
+
+def shard_key(name: str, pages: list[tuple[PurePosixPath, str]]) -> str:
+    """A bundle's key, from its pages and their output keys: the same key, the same bundle."""
+    return digest("search", PAGEFIND_VERSION, name, *(f"{path}={key}" for path, key in pages))
+
+
+def shared_key(shards) -> str:
+    """The key of the files all bundles share: it changes with any bundle's."""
+    return digest("search files", *(f"{shard.name}={shard.key}" for shard in shards))
+
+
+def file_keys(paths, shards, shared: str) -> dict[str, str]:
+    """The cache key of each search file: its bundle's, or the shared files' key."""
+    # Deepest bundle first: the one at pagefind/ holds the others' folders.
+    bundles = sorted(((f"{shard.bundle}/", shard.key) for shard in shards),
+                     key=lambda bundle: -len(bundle[0]))
+    return {str(path): next((key for prefix, key in bundles if str(path).startswith(prefix)),
+                            shared) for path in paths}
 
 
 def tie_order(shards: list[Shard]) -> list[PurePosixPath]:

@@ -295,6 +295,26 @@ def write_file(root: Path, out_path: PurePosixPath, data: bytes) -> tuple[int, i
 _folders_made: set[str] = set()
 
 
+def unchanged_files(out_dir: Path, files: dict[PurePosixPath, bytes], outputs: dict
+                    ) -> set[str]:
+    """The new files (search files) the last build already wrote, byte for byte and
+    untouched since: carried over rather than written again. `outputs`: the cache's."""
+    same = set()
+    for out_path, data in files.items():
+        path = str(out_path)
+        output = outputs.get(path)
+        if output is None or output.size != len(data) or \
+                file_state(f"{out_dir}/{path}") != (output.size, output.mtime_ns):
+            continue
+        try:
+            with open(f"{out_dir}/{path}", "rb") as handle:
+                if handle.read() == data:
+                    same.add(path)
+        except OSError:
+            continue
+    return same
+
+
 def write_failure(out_dir: Path, exc: OSError) -> Problem:
     """An OSError while writing the new site (a full disk, a read-only folder) as one
     problem naming the output directory and the file, never the hidden staging folder."""
