@@ -130,7 +130,8 @@ def report_plan(entry: ReportEntry, has_world_ip_day: bool,
     """A report's page. Also planned on its own, by a rebuild after edits to report bodies
     alone (delta.py), which must give the same plan as the whole site's planning."""
     return _make_plan(entry.out_path, "report.html", "archive",
-                      memo={} if memo is None else memo, body_of=entry.report, report=entry.report, card=entry.card,
+                      memo={} if memo is None else memo, body_of=entry.report,
+                      report=entry.report, card=entry.card,
                       related_links=entry.related_links, has_world_ip_day=has_world_ip_day,
                       newer=entry.newer, older=entry.older, related=entry.related,
                       year=(entry.year_name, entry.year_path))

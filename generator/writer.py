@@ -46,7 +46,8 @@ def inspect_output(site_root: Path, out_dir: Path
     for source in ("content", "templates", "static"):
         if out.is_relative_to(root / source):
             return [error(out_dir, 0, f"refusing to write the site inside {source}/ — "
-                                      "choose a directory outside the sources, such as public/")], {}, {}
+                                      "choose a directory outside the sources, such as "
+                                      "public/")], {}, {}
     if out_dir.is_symlink():
         return [error(out_dir, 0, "the output directory is a symbolic link; refusing to follow "
                                   "it — remove the link or choose another directory")], {}, {}
