@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .cache import BuildCache, CacheUnreadable, Output, pack_body
 from .config import CONFIG_NAME, SiteConfig, load_config
-from .content import Page, Report, body_text
+from .content import body_text
 from .errors import Problem, SiteError, error, raise_if_errors, warning
 from .keys import body_key, build_key_of, digest, generator_fingerprint, output_key
 from .sources import parse_sources, read_inputs
@@ -429,18 +429,21 @@ def _plan_search(config: SiteConfig, plans, wanted: dict[str, str], cache: Build
         for name, group, members in search_module.shard_pages(pages))
     key = search_module.shared_key(shards)
     known = cache.shard_indexes({shard.name: shard.key for shard in shards})
+    by_key: dict[str, list[str]] = {}  # the last build's files, by key: one pass, not one a shard
+    for path, output in cache.outputs.items():
+        by_key.setdefault(output.key, []).append(path)
     reuse: dict[str, str] = {}
     to_index = set()
     for shard in shards:
         if not shard.pages:  # nothing to index: an archive without reports or pages
             continue
-        kept = _intact(cache, shard.key, present)
+        kept = _intact(cache, by_key.get(shard.key, []), present)
         entry = f"{shard.bundle}/pagefind-entry.json"
         if shard.name in known and entry in kept:
             reuse.update(kept)
         else:
             to_index.add(shard.name)
-    shared = _intact(cache, key, present)
+    shared = _intact(cache, by_key.get(key, []), present)
     if str(search_module.SHARDS) in shared:
         reuse.update(shared)
     needed = bool(to_index) or str(search_module.SHARDS) not in shared
@@ -455,12 +458,13 @@ def _shard_group(plan: PagePlan) -> str:
     return PAGES_SHARD if year is None else PurePosixPath(year[1]).stem
 
 
-def _intact(cache: BuildCache, key: str, present: dict[str, tuple[int, int]]
+def _intact(cache: BuildCache, paths: list[str], present: dict[str, tuple[int, int]]
             ) -> dict[str, str]:
-    """The last build's files of this key, if every one of them is as it left it."""
-    files = {path: output.key for path, output in cache.outputs.items() if output.key == key}
-    if all(_still_there(cache.outputs[path], key, present.get(path)) for path in files):
-        return files
+    """The last build's files of one key, {path: key}, if every one is as it left it."""
+    outputs = cache.outputs
+    if all(present.get(path) == (outputs[path].size, outputs[path].mtime_ns)
+           for path in paths):
+        return {path: outputs[path].key for path in paths}
     return {}
 
 

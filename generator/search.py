@@ -29,7 +29,6 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterable
 
 from . import urls
 from .errors import Problem, error

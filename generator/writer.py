@@ -273,11 +273,14 @@ def _spare_path(out_dir: Path) -> Path:
 def write_file(root: Path, out_path: PurePosixPath, data: bytes) -> tuple[int, int]:
     """Write one output file under root; returns its (size, mtime_ns) for the cache."""
     # Plain strings and descriptor calls: this runs for every page of a cold build.
+    global _folders_made
     path = f"{root}/{out_path}"
     folder = os.path.dirname(path)
-    if folder not in _folders_made:
+    if _folders_made[0] != str(root):  # a new staging folder: forget the last one's
+        _folders_made = (str(root), set())
+    if folder not in _folders_made[1]:
         os.makedirs(folder, exist_ok=True)
-        _folders_made.add(folder)
+        _folders_made[1].add(folder)
     try:  # a new file, never one written through: it could be a link to the live site's
         handle = open(path, "xb")
     except FileExistsError:
@@ -292,8 +295,8 @@ def write_file(root: Path, out_path: PurePosixPath, data: bytes) -> tuple[int, i
     return stat.st_size, stat.st_mtime_ns
 
 
-# Folders this process has made under staging roots; each root's name is unique.
-_folders_made: set[str] = set()
+# The folders this process has made under the staging folder it writes to now.
+_folders_made: tuple[str, set[str]] = ("", set())
 
 
 def unchanged_files(out_dir: Path, files: dict[PurePosixPath, bytes], outputs: dict
