@@ -282,17 +282,30 @@ def write_file(root: Path, out_path: PurePosixPath, data: bytes) -> tuple[int, i
         os.makedirs(folder, exist_ok=True)
         _folders_made[1].add(folder)
     try:  # a new file, never one written through: it could be a link to the live site's
-        handle = open(path, "xb")
+        fd = _create(path)
     except FileExistsError:
         os.unlink(path)
-        handle = open(path, "xb")
-    with handle:
-        handle.write(data)
-        handle.flush()
+        fd = _create(path)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
         # Whatever the umask: a web server must be able to read the site.
-        os.fchmod(handle.fileno(), 0o644)
-        stat = os.fstat(handle.fileno())
+        os.fchmod(fd, 0o644)
+        stat = os.fstat(fd)
+    finally:
+        os.close(fd)
     return stat.st_size, stat.st_mtime_ns
+
+
+def _create(path: str) -> int:
+    """A descriptor for a new file: cheaper than a file object, which costs three more
+    system calls a file."""
+    return os.open(path, _NEW_FILE, 0o644)
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) \
+    | getattr(os, "O_BINARY", 0)
 
 
 # The folders this process has made under the staging folder it writes to now.

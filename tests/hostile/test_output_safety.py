@@ -357,19 +357,18 @@ def test_a_full_disk_fails_clearly_and_keeps_the_previous_site(real_site, tmp_pa
 
 
 def fail_after(count: int, code: int):
-    """An `open` for the writer that fails the `count`-th file written, as a full disk or
-    a read-only file system would."""
-    real_open = open
+    """The writer's file creation, failing at the `count`-th file written, as a full disk
+    or a read-only file system would."""
+    real_create = writer._create
     written = []
 
-    def fake_open(path, mode="r", *args, **kwargs):
-        if "w" in mode or "x" in mode:
-            written.append(path)
-            if len(written) == count:
-                raise OSError(code, os.strerror(code), str(path))
-        return real_open(path, mode, *args, **kwargs)
-    fake_open.written = written
-    return fake_open
+    def fake_create(path):
+        written.append(path)
+        if len(written) == count:
+            raise OSError(code, os.strerror(code), str(path))
+        return real_create(path)
+    fake_create.written = written
+    return fake_create
 
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
@@ -379,14 +378,14 @@ def test_a_write_failing_at_any_file_keeps_the_previous_site(built, monkeypatch,
     (site / "site.yaml").write_text("title: 新的名字\n", encoding="utf-8")
     counting = fail_after(-1, code)
     with tempfile.TemporaryDirectory(dir=tmp_path) as scratch:
-        monkeypatch.setattr(writer, "open", counting, raising=False)
+        monkeypatch.setattr(writer, "_create", counting)
         build(site, Path(scratch) / "public", use_cache=False)
         monkeypatch.undo()
         clean = tree_bytes(Path(scratch) / "public")
     total = len(counting.written)  # every page, static and search file, the manifest last
     assert total > 30 and Path(counting.written[-1]).name == writer.MANIFEST
     for count in (1, 2, total // 2, total - 1, total):
-        monkeypatch.setattr(writer, "open", fail_after(count, code), raising=False)
+        monkeypatch.setattr(writer, "_create", fail_after(count, code))
         status, stderr = main_build(capsys, site, "--no-cache")
         monkeypatch.undo()
         assert status == 1

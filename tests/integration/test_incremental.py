@@ -7,6 +7,7 @@ import shutil
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -278,3 +279,21 @@ def test_a_file_changed_within_a_clock_tick_of_the_last_read_is_read_again(real_
     assert os.stat(edited).st_size == before.st_size
     build(real_site, search=False)
     assert "某城" in (real_site / "public/reports/dafeng-ip-joint-meeting.html").read_text()
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_build_leaves_the_garbage_collector_as_it_found_it(tmp_path, enabled):
+    # The build turns the collector off while it reads and models the archive, and on
+    # while it renders; a program that calls build() (serve does, again and again) gets
+    # back the collector it had.
+    import gc
+
+    write_corpus(30, tmp_path / "site")
+    before = gc.get_threshold()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        build(tmp_path / "site", search=False)
+        assert gc.isenabled() is enabled
+        assert gc.get_threshold() == before
+    finally:
+        gc.enable()

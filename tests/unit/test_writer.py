@@ -95,3 +95,17 @@ def test_a_symlinked_output_is_not_followed(tmp_path):
     (tmp_path / "public").symlink_to(tmp_path / "elsewhere")
     (problem,) = check_output_dir(tmp_path, tmp_path / "public")
     assert "symbolic link" in problem.message
+
+
+def test_a_short_write_is_continued_until_the_whole_page_is_written(tmp_path, monkeypatch):
+    # os.write may write less than asked (a signal, a pipe-like file system); the page
+    # must still come out whole.
+    import os
+
+    real_write = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, bytes(data[:7])))
+    page = "<p>知识产权联席会议</p>\n".encode() * 50
+    size, _ = write_file(tmp_path, P("reports/a.html"), page)
+    monkeypatch.undo()
+    assert (tmp_path / "reports/a.html").read_bytes() == page
+    assert size == len(page)
