@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from .render import Renderer
     from .search import SearchFiles
 
-Progress = Callable[[int, int], None]  # (pages rendered so far, pages to render)
+# (done so far, to do, what: "sources" parsed or "pages" rendered)
+Progress = Callable[[int, int, str], None]
 
 UNRENDERABLE = ("the Markdown body nests too deeply to be rendered — flatten its nested lists, "
                 "quotes or HTML blocks")
@@ -113,14 +114,18 @@ def _build(site_root: Path, out_dir: Path | None, drafts: bool, jobs: int | None
                                        present, inodes, frame, build_key, problems, started)
             if result is not None:
                 return result
+        on_parsed = (lambda done, total: on_progress(done, total, "sources")) \
+            if on_progress else None
         try:
-            content, found, states, records = parse_sources(site_root, inputs, cache, jobs)
+            content, found, states, records = parse_sources(site_root, inputs, cache, jobs,
+                                                            on_parsed)
         except CacheUnreadable as exc:
             problems.append(Problem(cache.path, 0, f"the build cache cannot be used ({exc}); "
                                                    "building everything anew", warning=True))
             cache.close()
             cache = BuildCache.fresh(site_root)
-            content, found, states, records = parse_sources(site_root, inputs, cache, jobs)
+            content, found, states, records = parse_sources(site_root, inputs, cache, jobs,
+                                                            on_parsed)
         if not _has_errors(problems + found):
             cache.stage_sources(states, records)
             states, records = None, None
@@ -333,7 +338,7 @@ def _write(out_dir, plans, to_render, to_copy, static, reusable, wanted, rendere
         nonlocal done
         done += count
         if on_progress:
-            on_progress(done, len(to_render))
+            on_progress(done, len(to_render), "pages")
 
     def render(plan: PagePlan):
         if str(plan.out_path) in prerendered:
@@ -377,6 +382,8 @@ def _write(out_dir, plans, to_render, to_copy, static, reusable, wanted, rendere
 
     try:
         staging.carry_over(sorted(reusable))
+        if on_progress and to_render:
+            on_progress(0, len(to_render), "pages")
         map_in_order(render, to_render, jobs, progress, on_results=rendered)
         if failed:
             bodies = [p for p in failed if p.message == UNRENDERABLE]

@@ -103,26 +103,33 @@ def _run_build(args: argparse.Namespace) -> int:
 
 
 class ProgressLine:
-    """Pages rendered so far: a bar redrawn in place on a terminal, a line every few
-    seconds otherwise, and nothing at all for rendering that takes less than a moment."""
+    """Sources parsed and pages rendered so far: a bar redrawn in place on a terminal, a
+    line every few seconds otherwise, and nothing at all for a build that takes less than
+    a moment."""
+
+    _DONE = {"sources": "parsed", "pages": "rendered"}  # what a plain line says of each
 
     def __init__(self, stream, delay: float = 0.5, every: float = 0.1, plain_every: float = 2):
         self.stream = stream
         self.tty = stream.isatty()
         self.delay = delay
         self.every = every if self.tty else plain_every
-        self.started: float | None = None
+        self.first: float | None = None  # when the build's first step began
+        self.started = 0.0  # when this step began: its rate is its own
+        self.what = ""
         self.last = float("-inf")
         self.shown = False
 
-    def update(self, done: int, total: int) -> None:
+    def update(self, done: int, total: int, what: str = "pages") -> None:
         now = time.monotonic()
-        if self.started is None:
-            self.started = now
+        if self.first is None:
+            self.first = now
+        if what != self.what:  # a new step: parsing gives way to rendering
+            self.what, self.started, self.last = what, now, float("-inf")
         finished = done >= total
-        if now - self.started < self.delay and not (finished and self.shown):
+        if now - self.first < self.delay and not (finished and self.shown):
             return
-        if now - self.last < self.every and not finished:
+        if now - self.last < self.every and not finished or done == 0 and not self.tty:
             return
         self.last = now
         rate = done / max(now - self.started, 1e-9)
@@ -130,9 +137,10 @@ class ProgressLine:
             width = 30
             filled = width * done // max(total, 1)
             self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] "
-                              f"{done}/{total} pages  {rate:,.0f}/s ")
+                              f"{done}/{total} {what}  {rate:,.0f}/s \033[K")
         else:
-            self.stream.write(f"rendered {done}/{total} pages ({rate:,.0f}/s)\n")
+            self.stream.write(f"{self._DONE.get(what, 'done')} {done}/{total} {what} "
+                              f"({rate:,.0f}/s)\n")
         self.stream.flush()
         self.shown = True
 

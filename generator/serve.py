@@ -500,7 +500,7 @@ class Rebuilder:
                                         daemon=True)
 
     def build_now(self, changes: tuple[str, ...] = (), jobs: int | None = 1,
-                  on_progress: Callable[[int, int], None] | None = None) -> bool:
+                  on_progress: Callable[[int, int, str], None] | None = None) -> bool:
         """One build on the calling thread; whether it succeeded.
 
         Rebuilds run in this process alone (jobs=1): forking workers while the server's

@@ -147,10 +147,11 @@ def _files_under(folder: Path) -> list[Path]:
 
 
 def parse_sources(site_root: Path, inputs: Inputs, cache: BuildCache, jobs: int,
-                  on_parsed: Callable[[int], None] | None = None
+                  on_parsed: Callable[[int, int], None] | None = None
                   ) -> tuple[Content, list[Problem], dict[str, SourceState], dict[str, str]]:
     """All reports, pages and links, with every problem found; the states of the sources
     that parsed cleanly, and the cache records of those parsed anew, by relative path.
+    `on_parsed(done, total)` follows the parsing of the files the cache does not hold.
     Raises CacheUnreadable if a cached record is damaged."""
     problems: list[Problem] = []
     parsed = []
@@ -166,23 +167,36 @@ def parse_sources(site_root: Path, inputs: Inputs, cache: BuildCache, jobs: int,
             states[source.key] = source.state
         else:
             to_parse.append(source)
-    for source, (found, found_problems) in zip(
-            to_parse, map_in_order(_parse, to_parse, jobs, on_parsed)):
+    done = 0
+    if on_parsed and to_parse:
+        on_parsed(0, len(to_parse))  # the step begins: its rate is counted from here
+
+    def count(chunk: int) -> None:
+        nonlocal done
+        done += chunk
+        on_parsed(done, len(to_parse))
+
+    for source, (found, found_problems, record) in zip(
+            to_parse, map_in_order(_parse, to_parse, jobs, count if on_parsed else None)):
         problems.extend(found_problems)
         if found is not None:  # a source with errors is never returned, nor cached
             parsed.append(found)
             states[source.key] = source.state
-            records[source.key] = record_of(found, found_problems)
+            records[source.key] = record
     links = load_links(site_root / LINKS_FILE, problems)
     return content_of(parsed, links), problems, states, records
 
 
 def _parse(source: SourceFile):
+    """(the parsed source or None, its problems, its cache record): the record is made
+    here, on the worker, rather than one after another in the main process."""
     data, problems = read_again(source)
     if data is None:
-        return None, problems
+        return None, problems, None
     found, parse_problems = parse_source(source.kind, source.path, data)
     problems += parse_problems
+    if found is None:
+        return None, problems, None
     # Bodies are read again by the few pages that need them; keeping 10,000 of them here
     # (and sending them back from the workers) would double the build's memory.
-    return (None if found is None else replace(found, body=None)), problems
+    return replace(found, body=None), problems, record_of(found, problems)

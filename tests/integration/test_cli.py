@@ -195,6 +195,47 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(monkeypatch):
     assert "\r[##############################] 10/10 pages" in bar.stream.text
 
 
+def test_progress_follows_parsing_then_rendering_each_at_its_own_rate(monkeypatch):
+    # A large archive parses for seconds before the first page is rendered: the reader
+    # sees the sources counted first, then the pages, each step's rate its own.
+    from generator import cli
+    clock = iter([0.0, 1.0, 2.0, 2.0, 4.0, 6.0])
+    monkeypatch.setattr(cli.time, "monotonic", lambda: next(clock))
+    plain = cli.ProgressLine(FakeStream(tty=False))
+    plain.update(0, 4000, "sources")
+    plain.update(2000, 4000, "sources")
+    plain.update(4000, 4000, "sources")
+    plain.update(0, 5000, "pages")
+    plain.update(1000, 5000, "pages")
+    plain.update(5000, 5000, "pages")
+    assert plain.stream.text.splitlines() == [
+        "parsed 2000/4000 sources (2,000/s)", "parsed 4000/4000 sources (2,000/s)",
+        "rendered 1000/5000 pages (500/s)",
+        "rendered 5000/5000 pages (1,250/s)"]
+
+
+def test_a_cold_build_reports_parsing_and_rendering(tmp_path):
+    from generator import cli
+    from generator.build import build
+    from benchmarks.corpus import write_corpus
+
+    site = write_corpus(300, tmp_path / "site")  # and an about page
+    line = cli.ProgressLine(FakeStream(tty=False), delay=0, plain_every=0)
+    build(site, search=False, jobs=1, on_progress=line.update)
+    lines = line.stream.text.splitlines()
+    assert lines[0].startswith("parsed ")
+    assert "parsed 301/301 sources" in line.stream.text
+    done, total = lines[-1].split()[1].split("/")
+    assert lines[-1].startswith("rendered") and done == total
+    steps = [text.split()[0] + " " + text.split()[2] for text in lines]
+    assert steps == sorted(steps)  # all the parsing, then all the rendering
+    assert set(steps) == {"parsed sources", "rendered pages"}
+    # The cache holds them now: a rebuild has no sources to parse, and nothing to render.
+    again = cli.ProgressLine(FakeStream(tty=False), delay=0, plain_every=0)
+    build(site, search=False, jobs=1, on_progress=again.update)
+    assert again.stream.text == ""
+
+
 def test_progress_stays_silent_for_a_quick_build(monkeypatch):
     from generator import cli
     clock = iter([0.0, 0.1, 0.2])
