@@ -129,8 +129,8 @@ class ProgressLine:
         finished = done >= total
         if now - self.first < self.delay and not (finished and self.shown):
             return
-        if now - self.last < self.every and not finished or done == 0 and not self.tty:
-            return
+        if (now - self.last < self.every and not finished) or (done == 0 and not self.tty):
+            return  # too soon; or a plain line that would say only that a step began
         self.last = now
         rate = done / max(now - self.started, 1e-9)
         if self.tty:
