@@ -57,7 +57,9 @@ edits = st.one_of(
               st.sampled_from(["<!-- a -->", "<!-- b -->"])),
     st.tuples(st.just("link"), st.sampled_from(TITLES + ["什么是侵犯知识产权深度解读"])),
     st.tuples(st.just("static"), st.sampled_from(["body{}", "p{}"])),
-    st.tuples(st.just("settings"), st.sampled_from([5, 20])),
+    # base_url puts URLs in reports.json, whose lines a rebuild may keep
+    st.tuples(st.just("settings"), st.sampled_from([5, 20]),
+              st.sampled_from(["", "base_url: https://archive.example/ipr/\n"])),
 )
 
 
@@ -97,7 +99,8 @@ def apply(site: Path, edit: tuple) -> None:
     elif edit[0] == "static":
         (site / "static/extra.css").write_text(edit[1], encoding="utf-8")
     elif edit[0] == "settings":
-        (site / "site.yaml").write_text(f"title: 档案\npage_size: {edit[1]}\n", encoding="utf-8")
+        (site / "site.yaml").write_text(f"title: 档案\npage_size: {edit[1]}\n{edit[2]}",
+                                        encoding="utf-8")
 
 
 def fresh_site(root: Path) -> Path:
@@ -118,6 +121,8 @@ def fresh_site(root: Path) -> Path:
 @example(steps=[("field", "r0", ("title", TITLES[1]))], search=True)  # lists show titles
 @example(steps=[("body", "r1", "补记一句。"), ("body", "r1", "补记一句。"),
                 ("field", "r1", ("title", TITLES[0]))], search=False)
+@example(steps=[("settings", 20, "base_url: https://archive.example/ipr/\n")],
+         search=False)  # reports.json lines made without a base_url are not kept
 def test_every_incremental_build_equals_a_clean_build(tmp_path, steps, search):
     site = fresh_site(tmp_path / "site")
     build(site, site / "public", jobs=1, search=search)
