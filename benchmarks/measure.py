@@ -10,6 +10,11 @@ from pathlib import Path
 import psutil
 
 SAMPLE_SECONDS = 0.01
+# Reading a process's PSS walks its page tables: about 15 ms for a 2 GB process. Sampled
+# every 10 ms regardless, the sampler would take most of a core from the build it
+# measures (a 100,000-report build took 101 s measured, 90 s alone). So the wait after a
+# sample is at least this many times as long as the sample took: under 5% of one core.
+SAMPLE_COST_RATIO = 20
 OUTPUT_TAIL_CHARS = 3000
 MB = 1024 * 1024
 
@@ -51,7 +56,8 @@ def _pss(process: psutil.Process) -> int:
 
 
 class PeakMemory(threading.Thread):
-    """Samples a process tree's memory every SAMPLE_SECONDS until stopped."""
+    """Samples a process tree's memory until stopped: every SAMPLE_SECONDS, or less often
+    when sampling itself is slow (see SAMPLE_COST_RATIO)."""
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
@@ -61,8 +67,10 @@ class PeakMemory(threading.Thread):
 
     def run(self) -> None:
         while True:
+            started = time.perf_counter()
             self.peak = max(self.peak, tree_pss(self.root))
-            if self.stopped.wait(SAMPLE_SECONDS):
+            spent = time.perf_counter() - started
+            if self.stopped.wait(max(SAMPLE_SECONDS, SAMPLE_COST_RATIO * spent)):
                 return
 
     def stop(self) -> float:
