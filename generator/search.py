@@ -18,8 +18,6 @@ and names them by their content, which makes the bundle byte-identical for the s
 """
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import gzip
 import hashlib
 import json
@@ -324,6 +322,11 @@ def _index(site_dir: Path, shards: list[Shard], language: str, whole: bool
 
 def _run_pagefind(runs: list[tuple[Path, str, Path]], language: str) -> None:
     """Index each (folder, glob, bundle folder), one after another in one Pagefind."""
+    # Loaded here: a rebuild that indexes nothing still needs this module's other parts,
+    # and asyncio alone is a twentieth of a one-report rebuild.
+    import asyncio
+    import concurrent.futures
+
     try:
         from pagefind.index import IndexConfig
         from pagefind.service import PagefindService
