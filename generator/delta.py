@@ -17,11 +17,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .cache import BuildCache, Output, pack_body, record_of, source_of
+from .cache import BuildCache, Output, pack_body, source_of
 from .config import SiteConfig
-from .content import LINKS_FILE, Report, load_links, parse_source
+from .content import LINKS_FILE, Report, load_links
 from .errors import Problem
-from .sources import Inputs, SourceFile, read_again
+from .sources import Inputs, SourceFile, parse_file
 from .writer import MANIFEST, Staging, unchanged_files, write_file
 
 # Beyond this many edited reports the whole pipeline is as quick, and simpler.
@@ -109,14 +109,9 @@ def edited_reports(inputs: Inputs, cache: BuildCache, config: SiteConfig,
     for source in changed:
         if source.key not in old_records:
             return None
-        data, problems = read_again(source)
-        if data is None:
-            return None
-        report, parse_problems = parse_source("report", source.path, data)
-        problems += parse_problems
+        report, problems, record = parse_file(source)
         if report is None or any(not p.warning for p in problems):
             return None
-        record = record_of(dataclasses.replace(report, body=None), problems)
         if _without_body(record) != _without_body(old_records[source.key]):
             return None
         edited.append(EditedReport(source, report, record, tuple(problems)))

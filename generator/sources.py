@@ -187,16 +187,20 @@ def parse_sources(site_root: Path, inputs: Inputs, cache: BuildCache, jobs: int,
     return content_of(parsed, links), problems, states, records
 
 
-def _parse(source: SourceFile):
-    """(the parsed source or None, its problems, its cache record): the record is made
-    here, on the worker, rather than one after another in the main process."""
+def parse_file(source: SourceFile):
+    """Read a source again and parse it: (the source, body included, or None; its
+    problems; its cache record, or None)."""
     data, problems = read_again(source)
     if data is None:
         return None, problems, None
     found, parse_problems = parse_source(source.kind, source.path, data)
     problems += parse_problems
-    if found is None:
-        return None, problems, None
-    # Bodies are read again by the few pages that need them; keeping 10,000 of them here
-    # (and sending them back from the workers) would double the build's memory.
-    return replace(found, body=None), problems, record_of(found, problems)
+    return found, problems, None if found is None else record_of(found, problems)
+
+
+def _parse(source: SourceFile):
+    # The record is made here, on the worker, rather than one after another in the main
+    # process. Bodies are read again by the few pages that need them; keeping 10,000 of
+    # them here (and sending them back from the workers) would double the build's memory.
+    found, problems, record = parse_file(source)
+    return (None if found is None else replace(found, body=None)), problems, record
