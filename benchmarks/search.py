@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from benchmarks.corpus import write_corpus
-from generator.build import build
+from generator.build.pipeline import build
 
 REPO = Path(__file__).resolve().parent.parent
 QUERIES = ["专利", "知识产权联席会议", "五水共治", "泛珠三角", "qzxj"]

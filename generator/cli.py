@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .build import build
+from .build.pipeline import build
 from .errors import SiteError
 
 
@@ -200,9 +200,9 @@ def _address(text: str) -> str:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from .serve import Channel, PreviewServer, Rebuilder, Reporter, is_loopback
-    from .watch import SourceWatcher
-    from .writer import check_output_dir
+    from .serve.server import Channel, PreviewServer, Rebuilder, Reporter, is_loopback
+    from .serve.watch import SourceWatcher
+    from .build.writer import check_output_dir
 
     site_root: Path = args.site
     if not site_root.is_dir():
@@ -358,7 +358,7 @@ def _no_site(site_root: Path) -> bool:
 
 
 def _run_new(args: argparse.Namespace) -> int:
-    from .scaffold import ScaffoldError, plan_new_report, write_new_report
+    from .authoring.new import ScaffoldError, plan_new_report, write_new_report
 
     if _no_site(args.site):
         return 1
@@ -379,7 +379,7 @@ def _run_new(args: argparse.Namespace) -> int:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    from .check import check_site
+    from .authoring.check import check_site
 
     if _no_site(args.site):
         return 1
@@ -396,7 +396,7 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _run_import(args: argparse.Namespace) -> int:
-    from .importer import import_page, write_import
+    from .authoring.importer import import_page, write_import
 
     if _no_site(args.site):
         return 1

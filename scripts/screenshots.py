@@ -17,7 +17,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the generator in this checkout, installed or not
 
-from generator.build import build
+from generator.build.pipeline import build
 
 CHROMIUM = "/usr/bin/chromium"
 SIZES = {"phone": (375, 812), "desktop": (1280, 900)}

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import pytest
 
-from generator.build import BuildResult, build
+from generator.build.pipeline import BuildResult, build
 
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = Path(__file__).resolve().parent / "node_modules"

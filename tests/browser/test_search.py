@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from browser.conftest import copy_site
-from generator.build import build
+from generator.build.pipeline import build
 
 pytestmark = pytest.mark.browser
 
@@ -196,7 +196,7 @@ def test_a_build_without_search_says_so_on_the_search_page(page, tmp_path):
 
 
 def test_offline_search_too_large_for_the_archive_is_explained(page, tmp_path, monkeypatch):
-    from generator import search
+    from generator.search import pagefind as search
 
     monkeypatch.setattr(search, "FALLBACK_LIMIT", 1000)
     site = copy_site(tmp_path / "site", None)
@@ -238,7 +238,7 @@ def test_more_results_are_shown_on_request_and_focus_moves_to_them(page, tmp_pat
 def test_an_archive_indexed_a_year_a_bundle_finds_every_report(page, tmp_path, monkeypatch):
     """A large archive is indexed one Pagefind bundle a year, merged in the browser: the
     same hits and filters as one bundle, and an edit re-indexes only its year's bundle."""
-    from generator import search
+    from generator.search import pagefind as search
 
     monkeypatch.setattr(search, "SHARD_MIN_PAGES", 1)  # shard the real site's three reports
     site = copy_site(tmp_path / "site", None)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from conftest import REPO
-from generator.build import build
+from generator.build.pipeline import build
 from generator.errors import SiteError
 
 REPORT = "content/reports/a.md"

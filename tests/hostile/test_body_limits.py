@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.content import (MAX_HEADINGS, MAX_HTML_TAGS, MAX_MARKDOWN_IN_HTML,
+from generator.source.content import (MAX_HEADINGS, MAX_HTML_TAGS, MAX_MARKDOWN_IN_HTML,
                                MAX_NESTING_PREFIX)
 from hostile.helpers import REPORT, build_out, errors_of, report
 

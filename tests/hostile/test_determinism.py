@@ -20,7 +20,7 @@ import pytest
 
 from benchmarks.corpus import write_corpus
 from conftest import REPO, tree_bytes
-from generator.build import build
+from generator.build.pipeline import build
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -14,7 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import tree_bytes
-from generator.search import _unpack
+from generator.search.pagefind import _unpack
 from hostile.helpers import REPORT, build_out, cli, errors_of, report
 
 RAW_HTML = """\

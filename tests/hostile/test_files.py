@@ -12,8 +12,8 @@ import textwrap
 import pytest
 
 from conftest import REPO, tree_bytes
-from generator.content import MAX_TAGS, TEXT_LIMITS
-from generator.textfile import MAX_SOURCE_BYTES
+from generator.source.content import MAX_TAGS, TEXT_LIMITS
+from generator.source.textfile import MAX_SOURCE_BYTES
 from hostile.helpers import REPORT, build_out, cli, errors_of, report
 
 GOOD = "title: 好的报告\ndate: 2020-01-02\n"

@@ -9,7 +9,7 @@ import shutil
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
-from generator.build import BuildResult
+from generator.build.pipeline import BuildResult
 from generator.errors import SiteError
 from hostile.helpers import REPORT, build_out, cli
 from hostile.test_escaping import assert_no_active_content

@@ -24,10 +24,11 @@ import pytest
 
 from benchmarks.corpus import write_corpus
 from conftest import MINIMAL_REPORT, REPO, tree_bytes, write_files
-from generator import cli, writer
-from generator.build import build
-from generator.cache import CACHE_PATH
-from generator.writer import MANIFEST
+from generator import cli
+from generator.build.pipeline import writer
+from generator.build.pipeline import build
+from generator.build.cache import CACHE_PATH
+from generator.build.writer import MANIFEST
 
 PROBLEM_LINE = re.compile(r"^\S[^\n]*?(:\d+)?: \S.*$")
 
@@ -255,7 +256,8 @@ def test_kill_9_at_random_moments_never_leaves_a_half_site(corpus, tmp_path):
 
 KILL_AT = r"""
 import os, signal, sys
-from generator import cli, writer
+from generator import cli
+from generator.build.pipeline import writer
 point = sys.argv[1]
 die = lambda: os.kill(os.getpid(), signal.SIGKILL)
 swap, rename = writer._swap_in, os.rename
@@ -541,7 +543,7 @@ def test_the_cache_holds_only_text_numbers_and_compressed_html(real_site):
 
 def test_an_os_error_anywhere_in_a_build_is_a_message_not_a_traceback(real_site, monkeypatch,
                                                                      capsys):
-    from generator import build as build_module
+    from generator.build import pipeline as build_module
 
     def unreadable(site_root, *cache_states):
         path = site_root / "content/reports/dafeng-ip-joint-meeting.md"

@@ -12,9 +12,9 @@ from pathlib import Path
 
 
 from conftest import REPO, SEED_PAGE, tree_bytes, write_files
-from generator.build import build
+from generator.build.pipeline import build
 from generator.cli import main
-from generator.content import load_content, load_links, split_front_matter
+from generator.source.content import load_content, load_links, split_front_matter
 from integration.pages import parse
 
 

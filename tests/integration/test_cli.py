@@ -216,7 +216,7 @@ def test_progress_follows_parsing_then_rendering_each_at_its_own_rate(monkeypatc
 
 def test_a_cold_build_reports_parsing_and_rendering(tmp_path):
     from generator import cli
-    from generator.build import build
+    from generator.build.pipeline import build
     from benchmarks.corpus import write_corpus
 
     site = write_corpus(300, tmp_path / "site")  # and an about page

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from benchmarks.corpus import write_corpus
 from conftest import REPO, tree_bytes, write_files
-from generator.build import build
-from generator.cache import CACHE_PATH
+from generator.build.pipeline import build
+from generator.build.cache import CACHE_PATH
 
 REGIONS = ["江苏省", "浙江省", "江西省"]
 TAGS = ["专利", "商标", "版权", "知识产权联席会议"]
@@ -226,7 +226,7 @@ def test_a_cold_parallel_build_fills_the_cache_for_the_next(tmp_path):
 
 
 def test_a_body_edit_is_built_without_parsing_the_archive_again(tmp_path, monkeypatch):
-    import generator.build as build_module
+    import generator.build.pipeline as build_module
 
     site = write_corpus(120, tmp_path / "corpus")
     build(site, jobs=1, search=False)
@@ -253,7 +253,7 @@ def test_a_body_edit_is_built_without_parsing_the_archive_again(tmp_path, monkey
 
 
 def test_a_rebuild_reads_only_the_files_that_changed(real_site, monkeypatch):
-    import generator.sources as sources_module
+    import generator.build.inputs as sources_module
 
     hour_ago = time.time_ns() - 3600 * 10**9
     for path in (real_site / "content").rglob("*.md"):

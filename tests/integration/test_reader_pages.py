@@ -9,7 +9,7 @@ from urllib.parse import unquote
 import pytest
 
 from conftest import write_files
-from generator.build import NO_BASE_URL, build
+from generator.build.pipeline import NO_BASE_URL, build
 from integration.pages import broken_links, parse, reachable
 
 BASE = "https://example.org/archive/"

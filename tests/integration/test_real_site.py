@@ -6,7 +6,7 @@ import re
 import pytest
 
 from conftest import REPO, SEED_PAGE
-from generator.build import NO_BASE_URL, build
+from generator.build.pipeline import NO_BASE_URL, build
 from integration.pages import broken_links, parse, reachable
 
 REPORT_SLUGS = {

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from generator.build import build
-from generator.serve import SCRIPT_TAG, SCRIPT_URL, inject_live_script
+from generator.build.pipeline import build
+from generator.serve.server import SCRIPT_TAG, SCRIPT_URL, inject_live_script
 from integration.serving import Server
 
 REPORT = "content/reports/dafeng-ip-joint-meeting.md"

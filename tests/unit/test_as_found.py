@@ -4,8 +4,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from generator.cache import record_of, source_of
-from generator.content import parse_source
+from generator.build.cache import record_of, source_of
+from generator.source.content import parse_source
 
 REPORT = """---
 title: 盐城市大丰区召开知识产权联席会议

@@ -4,8 +4,8 @@ import sqlite3
 import pytest
 
 from conftest import tree_bytes
-from generator.build import build
-from generator.cache import CACHE_PATH
+from generator.build.pipeline import build
+from generator.build.cache import CACHE_PATH
 
 
 def damage_truncate(path):

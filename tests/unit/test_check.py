@@ -4,9 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import write_files
-from generator.check import body_first_line, check_output
-from generator.content import Content, Report
-from generator.dates import parse_date
+from generator.authoring.check import body_first_line, check_output
+from generator.source.content import Content, Report
+from generator.source.dates import parse_date
 
 
 def page(*links: str, ids: str = "") -> str:

@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.citation import cite, highwire_date
-from generator.dates import parse_date
-from generator.content import Report
+from generator.pages.citation import cite, highwire_date
+from generator.source.dates import parse_date
+from generator.source.content import Report
 
 
 def report(date: str, title: str = "浙江省知识产权联席会议成员单位第一次全体会议在杭州召开") -> Report:

@@ -1,4 +1,4 @@
-from generator.config import SiteConfig, load_config
+from generator.source.settings import SiteConfig, load_config
 
 from conftest import write_files
 

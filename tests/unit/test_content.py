@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 
 from conftest import write_files
-from generator.content import load_content
-from generator.dates import PartialDate
-from generator.validate import validate_content
+from generator.source.content import load_content
+from generator.source.dates import PartialDate
+from generator.source.validate import validate_content
 
 GOOD = """---
 title: 盐城市大丰区召开知识产权联席会议
@@ -179,7 +179,7 @@ def test_a_body_read_again_must_be_the_file_the_build_read(tmp_path):
     rather than pairing the new body with the old front matter and cache key."""
     from dataclasses import replace
 
-    from generator.content import body_text, load_report
+    from generator.source.content import body_text, load_report
     from generator.errors import SiteError
 
     path = tmp_path / "a.md"

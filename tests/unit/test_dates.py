@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from generator.dates import DateError, PartialDate, parse_date
+from generator.source.dates import DateError, PartialDate, parse_date
 
 
 @pytest.mark.parametrize("text, chinese", [

@@ -3,11 +3,11 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from generator.config import SiteConfig
-from generator.content import Report, Source
-from generator.dates import parse_date
-from generator.feeds import atom_feed, reports_json, robots, sitemap
-from generator.site import ReportCard
+from generator.source.settings import SiteConfig
+from generator.source.content import Report, Source
+from generator.source.dates import parse_date
+from generator.pages.feeds import atom_feed, reports_json, robots, sitemap
+from generator.pages.site import ReportCard
 
 A = "{http://www.w3.org/2005/Atom}"
 HOSTILE = '"><img src=x onerror=alert(1)></title><script>alert(1)</script>\x01'

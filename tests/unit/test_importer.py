@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SEED_PAGE, write_files
-from generator.content import load_links
+from generator.source.content import load_links
 from generator.errors import SiteError
-from generator.importer import parse_page, plan_import, report_of, write_import
+from generator.authoring.importer import parse_page, plan_import, report_of, write_import
 
 PAGE = Path("page.txt")
 

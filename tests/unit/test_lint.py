@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from generator.content import split_front_matter
-from generator.lint import lint_body
+from generator.source.content import split_front_matter
+from generator.authoring.lint import lint_body
 
 
 def rules(body: str, **kwargs) -> list[tuple[int, str]]:
@@ -95,7 +95,7 @@ def test_short_repeated_lines_are_not_flagged():
 
 
 def test_the_seed_slips_are_found_at_their_file_lines():
-    from generator.check import body_first_line
+    from generator.authoring.check import body_first_line
 
     for name, rule, slip in (("dafeng-ip-joint-meeting.md", "doubled-punctuation", ",,"),
                              ("zhejiang-ip-joint-meeting-hangzhou.md", "lost-character",
@@ -126,7 +126,7 @@ def test_acknowledged_ascii_punctuation_keeps_the_rest_of_the_line():
 
 
 def test_the_archived_reports_acknowledge_all_their_slips():
-    from generator.content import load_content
+    from generator.source.content import load_content
 
     content, problems = load_content(REPO)
     assert not [p for p in problems if not p.warning]
@@ -146,7 +146,7 @@ def test_lint_reads_nothing_but_its_argument(tmp_path, monkeypatch):
 
 
 def test_the_placeholder_of_a_new_report_is_a_finding_of_its_own():
-    from generator.scaffold import NewReport, report_text
+    from generator.authoring.new import NewReport, report_text
 
     text = report_text(NewReport("标题", "2024-05-10", "x"))
     body = split_front_matter(text, Path("x.md"))[1]

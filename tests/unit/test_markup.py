@@ -1,6 +1,6 @@
 from bs4 import BeautifulSoup
 
-from generator.markup import render_markdown
+from generator.pages.markup import render_markdown
 
 
 def test_paragraphs_keep_the_text_exactly():

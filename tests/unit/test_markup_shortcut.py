@@ -7,7 +7,7 @@ import markdown
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import markup
+from generator.pages import markup
 
 REPO = Path(__file__).resolve().parents[2]
 # Pieces that exercise every inline pattern, the block syntax of `extra`, Markdown's own

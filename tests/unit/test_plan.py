@@ -2,7 +2,7 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from generator.plan import Pager
+from generator.pages.plan import Pager
 
 
 def pager(number: int, count: int) -> Pager:

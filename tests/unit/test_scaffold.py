@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.content import parse_source
-from generator.scaffold import (MAX_SLUG, NewReport, ScaffoldError, plan_new_report,
+from generator.source.content import parse_source
+from generator.authoring.new import (MAX_SLUG, NewReport, ScaffoldError, plan_new_report,
                                 report_text, slug_of, taken_slugs, unique_slug,
                                 write_new_report)
 

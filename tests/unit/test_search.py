@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import search
-from generator.build import build
+from generator.search import pagefind as search
+from generator.build.pipeline import build
 from generator.errors import SiteError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ import queue
 from pathlib import Path
 
 from generator.errors import Problem
-from generator.serve import (LIVE_SCRIPT, SCRIPT_TAG, Access, Channel, content_type,
+from generator.serve.server import (LIVE_SCRIPT, SCRIPT_TAG, Access, Channel, content_type,
                              inject_live_script, is_loopback, overlay_lines)
 
 

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from generator.serve import IS_FOLDER, read_output_file, resolve_request_path
+from generator.serve.server import IS_FOLDER, read_output_file, resolve_request_path
 
 
 @pytest.mark.parametrize("target, out_path", [

@@ -1,9 +1,9 @@
 from pathlib import Path
 
-from generator.config import SiteConfig
-from generator.content import Content, Link, Report, Source
-from generator.dates import parse_date
-from generator.site import build_site
+from generator.source.settings import SiteConfig
+from generator.source.content import Content, Link, Report, Source
+from generator.source.dates import parse_date
+from generator.pages.site import build_site
 
 PAGE = Source(site="高考猫", page_title="最新知识产权联席会议总结")
 

@@ -3,7 +3,7 @@ from pathlib import PurePosixPath as P
 import pytest
 
 from conftest import tree_bytes, write_files
-from generator.writer import MANIFEST, Staging, check_output_dir, collect_static, write_file
+from generator.build.writer import MANIFEST, Staging, check_output_dir, collect_static, write_file
 
 
 def write_site(files: dict, out):

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from generator.yamlnodes import Mapping, Scalar, Seq, parse_yaml
+from generator.source.yamlnodes import Mapping, Scalar, Seq, parse_yaml
 
 P = Path("f.md")
 

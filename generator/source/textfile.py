@@ -5,7 +5,7 @@ import codecs
 import os
 from pathlib import Path
 
-from .errors import Problem, error
+from ..errors import Problem, error
 
 # A report is a few kilobytes; anything this large is a mistake, not an archive entry.
 MAX_SOURCE_BYTES = 10 * 1024 * 1024

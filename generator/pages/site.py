@@ -6,10 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from . import urls
-from .config import SiteConfig
-from .content import Content, Link, Page, Report, Source
-from .dates import PartialDate
+from .. import urls
+from ..source.settings import SiteConfig
+from ..source.content import Content, Link, Page, Report, Source
+from ..source.dates import PartialDate
 
 WORLD_IP_DAY = "世界知识产权日"
 # The World IP Day index groups its links by what they are; the first group that matches wins.

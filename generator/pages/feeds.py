@@ -11,9 +11,10 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import PurePosixPath
 
-from . import plan, urls
-from .config import SiteConfig
-from .content import Report
+from . import plan
+from .. import urls
+from ..source.settings import SiteConfig
+from ..source.content import Report
 from .site import ReportCard
 
 ATOM = "http://www.w3.org/2005/Atom"

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
-from .content import Page, Report, Source
-from .dates import PartialDate
-from .errors import Problem
+from ..source.content import Page, Report, Source
+from ..source.dates import PartialDate
+from ..errors import Problem
 
 if TYPE_CHECKING:
-    from .markup import Rendered
+    from ..pages.markup import Rendered
 
 CACHE_PATH = Path(".cache") / "ipr-archive" / "cache.sqlite"
 FORMAT = "ipr-archive cache 4"
@@ -198,7 +198,7 @@ class BuildCache:
 
     def shard_indexes(self, keys: dict[str, str]) -> dict:
         """The search.ShardIndex of each shard named in `keys` whose stored key matches."""
-        from .search import ShardIndex
+        from ..search.pagefind import ShardIndex
 
         if self._db is None or not keys:
             return {}
@@ -215,7 +215,7 @@ class BuildCache:
     def search_shards(self) -> list:
         """Every search.Shard of the last build, in order, as it was keyed then; empty if
         the cache cannot say."""
-        from .search import Shard
+        from ..search.pagefind import Shard
 
         if self._db is None:
             return []
@@ -397,7 +397,7 @@ def pack_body(body: Rendered) -> tuple[bytes, str]:
 
 
 def unpack_body(html: bytes, headings: str) -> Rendered:
-    from .markup import Heading, Rendered  # Markdown is loaded only by builds that render
+    from ..pages.markup import Heading, Rendered  # Markdown is loaded only by builds that render
 
     return Rendered(zlib.decompress(html).decode("utf-8"),
                     tuple(Heading(int(level), str(anchor), str(text))

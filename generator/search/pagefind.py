@@ -28,9 +28,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from . import urls
-from .errors import Problem, error
-from .keys import digest
+from .. import urls
+from ..errors import Problem, error
+from ..digests import digest
 
 PAGEFIND_VERSION = "1.5.2"  # keep in step with pyproject.toml
 INSTALL_HINT = ("install it with `python3 -m pip install "

@@ -12,13 +12,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .content import LINKS_FILE, REPORTS_DIR, Content, Source, load_content, load_links
-from .dates import DateError, parse_date
-from .errors import Problem, SiteError, error
-from .scaffold import (NewReport, check_report, report_text, slug_of, taken_slugs, unique_slug,
+from ..source.content import LINKS_FILE, REPORTS_DIR, Content, Source, load_content, load_links
+from ..source.dates import DateError, parse_date
+from ..errors import Problem, SiteError, error
+from .new import (NewReport, check_report, report_text, slug_of, taken_slugs, unique_slug,
                        yaml_scalar)
-from .textfile import read_source_text
-from .yamlnodes import Seq, parse_yaml
+from ..source.textfile import read_source_text
+from ..source.yamlnodes import Seq, parse_yaml
 
 _NUMERALS = "一二三四五六七八九十"
 _NUMBER = rf"[{_NUMERALS}]{{1,3}}|[0-9]{{1,2}}"

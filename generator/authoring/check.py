@@ -15,13 +15,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from . import urls
-from .build import build
-from .content import Content, Page, Report, load_content, split_front_matter
-from .errors import Problem, SiteError, warning
+from .. import urls
+from ..build.pipeline import build
+from ..source.content import Content, Page, Report, load_content, split_front_matter
+from ..errors import Problem, SiteError, warning
 from .lint import lint_body
-from .textfile import read_source_text
-from .workers import default_jobs, map_in_order
+from ..source.textfile import read_source_text
+from ..build.workers import default_jobs, map_in_order
 
 # Elements whose address attribute must lead to a file of the site.
 # A form's action leads a reader to a page too (the header's search box to search/).

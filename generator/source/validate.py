@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from . import urls
+from .. import urls
 from .content import Content, Page, Report
-from .errors import Problem, error
+from ..errors import Problem, error
 
 
 def published(content: Content, include_drafts: bool) -> Content:

@@ -11,8 +11,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from . import urls
-from .content import Page, Report
+from .. import urls
+from ..source.content import Page, Report
 from .site import Group, ReportCard, ReportEntry, Site
 
 # Navigation shown on every page: (output path, section key, label).

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .content import Report
-from .dates import PartialDate
+from ..source.content import Report
+from ..source.dates import PartialDate
 
 # GB/T 7714-2015 writes the date an online resource was consulted in brackets. The page
 # cannot know it (the output has no clock), so the reader's browser fills it in, and

@@ -15,21 +15,21 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Callable
 
 from .cache import BuildCache, CacheUnreadable, Output, pack_body
-from .config import CONFIG_NAME, SiteConfig, load_config
-from .content import body_text
-from .errors import Problem, SiteError, error, raise_if_errors, warning
+from ..source.settings import CONFIG_NAME, SiteConfig, load_config
+from ..source.content import body_text
+from ..errors import Problem, SiteError, error, raise_if_errors, warning
 from .keys import body_key, build_key_of, digest, generator_fingerprint, output_key
-from .sources import parse_sources, read_inputs
-from .validate import published, validate_content
+from .inputs import parse_sources, read_inputs
+from ..source.validate import published, validate_content
 from .workers import default_jobs, map_in_order
-from . import urls
+from .. import urls
 from .writer import (MANIFEST, Staging, clear_abandoned, inspect_output, unchanged_files,
                      write_failure, write_file)
 
 if TYPE_CHECKING:
-    from .plan import PagePlan
-    from .render import Renderer
-    from .search import SearchFiles
+    from ..pages.plan import PagePlan
+    from ..pages.render import Renderer
+    from ..search.pagefind import SearchFiles
 
 # (done so far, to do, what: "sources" parsed or "pages" rendered)
 Progress = Callable[[int, int, str], None]
@@ -138,11 +138,11 @@ def _build(site_root: Path, out_dir: Path | None, drafts: bool, jobs: int | None
 
         # Jinja, Markdown and Pagefind are loaded only now: a rebuild that changes nothing
         # never needs them, and loading them is a third of its time.
-        from .feeds import reports_json_of_lines
-        from .plan import navigation, plan_pages
-        from .render import Renderer
-        from .search import SearchFailed, search_problem
-        from .site import build_site
+        from ..pages.feeds import reports_json_of_lines
+        from ..pages.plan import navigation, plan_pages
+        from ..pages.render import Renderer
+        from ..search.pagefind import SearchFailed, search_problem
+        from ..pages.site import build_site
 
         site = build_site(config, content)
         plans = plan_pages(site)
@@ -224,8 +224,8 @@ def _build(site_root: Path, out_dir: Path | None, drafts: bool, jobs: int | None
 def _report_pages(site_root: Path, config: SiteConfig, site, cache: BuildCache
                   ) -> list[tuple[str, int, str, str]]:
     """(source path, position, context, reports.json line) of every report page."""
-    from .delta import Context
-    from .feeds import report_line
+    from .body_edits import Context
+    from ..pages.feeds import report_line
 
     key_of = {entry.card.slug: entry.report.src_path.relative_to(site_root).as_posix()
               for entry in site.reports}
@@ -266,8 +266,8 @@ def _known_lines(cache: BuildCache) -> dict[str, str]:
 def _build_body_edits(site_root, out_dir, config, drafts, inputs, cache, present, inodes,
                       frame, build_key, problems, started) -> BuildResult | None:
     """The build when only report bodies changed (see delta.py); None when it cannot be."""
-    from . import delta
-    from .render import Renderer
+    from . import body_edits as delta
+    from ..pages.render import Renderer
 
     try:
         edited = delta.edited_reports(inputs, cache, config, present, frame)
@@ -282,7 +282,7 @@ def _build_body_edits(site_root, out_dir, config, drafts, inputs, cache, present
         return None  # the full pipeline sets a damaged cache aside and says so
     if made is None:
         return None
-    from .search import SearchFailed, search_problem
+    from ..search.pagefind import SearchFailed, search_problem
 
     try:
         outputs, indexed, written = delta.write_delta(out_dir, made, cache, inodes,
@@ -347,9 +347,9 @@ def _write(out_dir, plans, to_render, to_copy, static, reusable, wanted, rendere
     search if they changed (adding the search files to `wanted`), then swap it in.
     Returns the outputs, the newly rendered bodies, the search files and how many of them
     were written (the rest were the same as the last build's)."""
-    from .markup import render_markdown
-    from .render import TemplateProblem, merge_template_problems
-    from .search import build_search_files, file_keys
+    from ..pages.markup import render_markdown
+    from ..pages.render import TemplateProblem, merge_template_problems
+    from ..search.pagefind import build_search_files, file_keys
 
     gc.enable()  # rendering makes reference cycles (see build)
     body_keys = {str(p.out_path): body_key(p.body_of, config) for p in to_render if p.body_of}
@@ -456,7 +456,7 @@ def _plan_search(config: SiteConfig, plans, wanted: dict[str, str], cache: Build
     change re-indexes only the bundles of the pages it changed."""
     if not config.search:
         return None
-    from . import search as search_module  # `search` is build()'s switch
+    from ..search import pagefind as search_module  # `search` is build()'s switch
 
     pages = [(plan.out_path, _shard_group(plan)) for plan in plans if plan.body_of is not None]
     shards = tuple(search_module.Shard(name, group, search_module.shard_key(
@@ -487,7 +487,7 @@ def _plan_search(config: SiteConfig, plans, wanted: dict[str, str], cache: Build
 
 def _shard_group(plan: PagePlan) -> str:
     """The shard a page is indexed in: its year's, for a report; the pages' otherwise."""
-    from .search import PAGES_SHARD
+    from ..search.pagefind import PAGES_SHARD
 
     year = dict(plan.values).get("year")
     return PAGES_SHARD if year is None else PurePosixPath(year[1]).stem
@@ -504,7 +504,7 @@ def _intact(cache: BuildCache, paths: list[str], present: dict[str, tuple[int, i
 
 
 def _search_warnings(site_root: Path, indexed: SearchFiles) -> list[Problem]:
-    from . import search as search_module
+    from ..search import pagefind as search_module
 
     if indexed.fallback_shipped:
         return []
@@ -516,7 +516,7 @@ def _search_warnings(site_root: Path, indexed: SearchFiles) -> list[Problem]:
 
 
 def _template_digests(plans, renderer: Renderer) -> dict[str, str]:
-    from .render import TemplateProblem
+    from ..pages.render import TemplateProblem
 
     try:
         return renderer.template_digests({plan.template for plan in plans})

@@ -9,9 +9,10 @@ from urllib.parse import quote
 import jinja2
 import jinja2.meta
 
-from . import citation, feeds, urls
-from .config import SiteConfig
-from .errors import Problem, error
+from . import citation, feeds
+from .. import urls
+from ..source.settings import SiteConfig
+from ..errors import Problem, error
 from .markup import Rendered
 from .plan import PagePlan
 

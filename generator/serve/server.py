@@ -27,9 +27,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .build import BuildResult, build
-from .errors import Problem, SiteError
-from .writer import MANIFEST
+from ..build.pipeline import BuildResult, build
+from ..errors import Problem, SiteError
+from ..build.writer import MANIFEST
 
 PREFIX = "/__ipr-archive/"
 EVENTS_URL = PREFIX + "events"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import Problem, error
+from ..errors import Problem, error
 
 # Deeper documents are refused before the recursive composer can exhaust the stack.
 MAX_DEPTH = 32

@@ -14,10 +14,10 @@ from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from .cache import BuildCache, SourceState, record_of, source_of
-from .content import (LINKS_FILE, PAGES_DIR, REPORTS_DIR, Content, content_of, digest_of,
+from ..source.content import (LINKS_FILE, PAGES_DIR, REPORTS_DIR, Content, content_of, digest_of,
                       load_links, markdown_entries, parse_source)
-from .errors import Problem, error
-from .textfile import read_source_bytes
+from ..errors import Problem, error
+from ..source.textfile import read_source_bytes
 from .workers import map_in_order
 from .writer import collect_static
 

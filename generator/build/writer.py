@@ -20,7 +20,7 @@ import tempfile
 from stat import S_ISDIR, S_ISLNK
 from pathlib import Path, PurePosixPath
 
-from .errors import Problem, error
+from ..errors import Problem, error
 
 MANIFEST = ".ipr-archive-manifest.json"
 _MANIFEST_FORMAT = "ipr-archive output manifest 1"

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from pypinyin import Style, lazy_pinyin
 
-from .content import REPORTS_DIR, SLUG, Source, parse_source
-from .dates import DateError, parse_date
+from ..source.content import REPORTS_DIR, SLUG, Source, parse_source
+from ..source.dates import DateError, parse_date
 from .lint import PLACEHOLDER
-from .yamlnodes import Mapping, Scalar, Seq, parse_yaml
+from ..source.yamlnodes import Mapping, Scalar, Seq, parse_yaml
 
 MAX_SLUG = 60
 FALLBACK_SLUG = "report"

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Problem, error
+from ..errors import Problem, error
 from .fields import FieldReader, as_mapping
 from .textfile import read_source_text
 from .yamlnodes import Mapping, parse_yaml

@@ -5,13 +5,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from . import __version__
-from .config import SiteConfig
-from .content import Page, Report
-
-
-def digest(*parts: str) -> str:
-    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+from .. import __version__
+from ..digests import digest
+from ..source.settings import SiteConfig
+from ..source.content import Page, Report
 
 
 def build_key_of(config: SiteConfig, out_dir: Path) -> str:
@@ -45,7 +42,8 @@ def generator_fingerprint() -> str:
                 hashed.update(f"{package}={metadata.version(package)}".encode())
             except metadata.PackageNotFoundError:
                 hashed.update(package.encode())
-        for module in sorted(Path(__file__).parent.glob("*.py")):
-            hashed.update(module.name.encode() + module.read_bytes())
+        package = Path(__file__).parent.parent
+        for module in sorted(package.rglob("*.py")):  # every subpackage's code
+            hashed.update(module.relative_to(package).as_posix().encode() + module.read_bytes())
         _fingerprint = hashed.hexdigest()
     return _fingerprint

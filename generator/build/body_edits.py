@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .cache import BuildCache, Output, pack_body, source_of
-from .config import SiteConfig
-from .content import LINKS_FILE, Report, load_links
-from .errors import Problem
-from .sources import Inputs, SourceFile, parse_file
+from ..source.settings import SiteConfig
+from ..source.content import LINKS_FILE, Report, load_links
+from ..errors import Problem
+from .inputs import Inputs, SourceFile, parse_file
 from .writer import MANIFEST, Staging, unchanged_files, write_file
 
 # Beyond this many edited reports the whole pipeline is as quick, and simpler.
@@ -132,11 +132,11 @@ def make_delta(site_root: Path, config: SiteConfig, edited: tuple[EditedReport, 
     missing or a page cannot be rendered, so the full pipeline must run (and say why).
     `output_key(build_key, template, plan inputs)` and `body_key(report)` give the cache
     keys the full pipeline gives."""
-    from .feeds import report_line, reports_json_of_lines
-    from .markup import render_markdown
-    from .plan import report_plan
-    from .render import TemplateProblem
-    from .site import ReportCard, ReportEntry, related_links_of
+    from ..pages.feeds import report_line, reports_json_of_lines
+    from ..pages.markup import render_markdown
+    from ..pages.plan import report_plan
+    from ..pages.render import TemplateProblem
+    from ..pages.site import ReportCard, ReportEntry, related_links_of
 
     shown = [e for e in edited if drafts or not e.report.draft]
     contexts = {path: Context.from_json(text) for path, text in
@@ -189,7 +189,7 @@ def make_delta(site_root: Path, config: SiteConfig, edited: tuple[EditedReport, 
 def _search_update(cache: BuildCache, new_keys: dict[str, str]) -> SearchUpdate | None:
     """Which search bundles hold the edited pages, keyed anew; None if the cache cannot
     say exactly what the last build indexed."""
-    from .search import SHARDS, Shard, shard_key, shared_key
+    from ..search.pagefind import SHARDS, Shard, shard_key, shared_key
 
     before = cache.search_shards()
     shared = cache.outputs.get(str(SHARDS))
@@ -222,7 +222,7 @@ def write_delta(out_dir: Path, delta: Delta, cache: BuildCache, inodes: dict[str
     search bundles of the edited pages indexed again; swapped in whole, as every build
     is. Returns every output's record for the cache, the search files (search.SearchFiles,
     or None) and how many files were written."""
-    from .search import build_search_files, file_keys
+    from ..search.pagefind import build_search_files, file_keys
 
     search = delta.search
     retired = {path for path, output in cache.outputs.items()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import Problem, error
+from ..errors import Problem, error
 from .yamlnodes import Mapping, Node, Scalar, Seq
 
 _QUOTE_HINT = {

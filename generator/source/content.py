@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .dates import DateError, PartialDate, parse_date
-from .errors import Problem, SiteError, error
+from ..errors import Problem, SiteError, error
 from .fields import FieldReader, as_mapping
 from .textfile import decode_source, read_source_bytes, read_source_text
 from .yamlnodes import Scalar, Seq, parse_yaml

@@ -1,0 +1,1 @@
+"""The editor's commands besides build: check, lint, new and import."""

@@ -1,0 +1,1 @@
+"""Content into pages: the site model, page plans, templates, Markdown, feeds and citations."""

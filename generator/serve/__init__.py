@@ -1,0 +1,1 @@
+"""`ipr-archive serve`: the built site over HTTP, rebuilt and reloaded as files change."""
