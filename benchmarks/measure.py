@@ -1,6 +1,7 @@
 """Run one build as a subprocess; measure its wall time and the peak memory of its tree."""
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import threading
 import time
@@ -41,10 +42,8 @@ def tree_pss(root: psutil.Process) -> int:
         return 0
     total = 0
     for process in processes:
-        try:
+        with contextlib.suppress(psutil.Error):  # exited between being listed and read
             total += _pss(process)
-        except psutil.Error:
-            pass  # exited between being listed and being read
     return total
 
 
@@ -86,10 +85,8 @@ def kill_tree(process: subprocess.Popen) -> None:
     except psutil.NoSuchProcess:
         children = []
     for child in children:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             child.kill()
-        except psutil.NoSuchProcess:
-            pass
     process.kill()
 
 

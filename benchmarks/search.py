@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import http.server
+import json
 import re
 import shutil
 import statistics
@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from benchmarks.corpus import write_corpus
-from generator.build.pipeline import build
+from generator.build.pipeline import BuildOptions, build
 
 REPO = Path(__file__).resolve().parent.parent
 QUERIES = ["专利", "知识产权联席会议", "五水共治", "泛珠三角", "qzxj"]
@@ -39,7 +39,7 @@ def tree_size(folder: Path) -> tuple[int, int]:
 def timed_build(site: Path, out: Path, search: bool) -> float:
     shutil.rmtree(out, ignore_errors=True)
     started = time.perf_counter()
-    build(site, out, use_cache=False, search=search)
+    build(site, out, BuildOptions(use_cache=False, search=search))
     return time.perf_counter() - started
 
 
@@ -85,15 +85,15 @@ def one_report_rebuild(site: Path, out: Path) -> tuple[float, float]:
     shutil.rmtree(site / ".cache", ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
     started = time.perf_counter()
-    build(site, out, search=True)
+    build(site, out, BuildOptions(search=True))
     cold = time.perf_counter() - started
     reports = sorted((site / "content" / "reports").glob("*.md"))
     report = reports[len(reports) // 2]
     original = report.read_bytes()
-    report.write_bytes(original + "\n补记一句。\n".encode("utf-8"))
+    report.write_bytes(original + "\n补记一句。\n".encode())
     try:
         started = time.perf_counter()
-        build(site, out, search=True)
+        build(site, out, BuildOptions(search=True))
         return cold, time.perf_counter() - started
     finally:
         report.write_bytes(original)
@@ -121,7 +121,8 @@ def measure(name: str, site: Path, work: Path, repeat: int) -> None:
           f"word list {words / 1e3:.1f} kB")
     engines = [("HTTP, Pagefind", False)] + ([("file://, offline index", True)] if shipped else [])
     for label, from_disk in engines:
-        print(f"{label}: query | search call ms (median of {repeat}) | page load to results ms | results shown")
+        print(f"{label}: query | search call ms (median of {repeat}) | "
+              "page load to results ms | results shown")
         for query, (call, total, hits) in query_times(out, repeat, from_disk).items():
             print(f"  {query} | {call:.1f} | {total:.0f} | {hits}")
 

@@ -54,15 +54,15 @@ def ours_setup(corpus: Path, size_dir: Path, count: int) -> Setup:
     )
 
 
-def compiled_copy(folder: Path) -> Path:
-    """A byte-compiled copy of the checkout's generator package in `folder`, to run from.
+def compiled_copy(folder: Path, checkout: Path = REPO) -> Path:
+    """A byte-compiled copy of a checkout's generator package in `folder`, to run from.
 
     An installed package is byte-compiled (pip does it); the checkout may not be, and with
     PYTHONDONTWRITEBYTECODE set (as on this project's machine) every run would compile
     every module again: 20-30 ms of each rebuild that no user pays. Compiling a copy
     leaves the checkout as it is."""
     shutil.rmtree(folder, ignore_errors=True)
-    shutil.copytree(REPO / "generator", folder / "generator",
+    shutil.copytree(checkout / "generator", folder / "generator",
                     ignore=shutil.ignore_patterns("__pycache__"))
     if not compileall.compile_dir(folder / "generator", quiet=1):
         raise RuntimeError(f"could not byte-compile {folder / 'generator'}")

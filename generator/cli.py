@@ -5,9 +5,10 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any, ClassVar
 
 from . import __version__
-from .build.pipeline import build
+from .build.pipeline import BuildOptions, build
 from .errors import SiteError
 
 
@@ -27,16 +28,10 @@ def make_parser() -> argparse.ArgumentParser:
                     "check every file, and write the site. The new site replaces the old one "
                     "only when the whole build succeeds; on any error the previous output is "
                     "left as it was and every problem is listed as path:line: message.")
-    build_parser.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
-                              help="the site root holding site.yaml and content/ (default: .)")
-    build_parser.add_argument("--out", type=Path, default=None, metavar="DIR",
-                              help="where to write the site (default: public/ under the site root)")
-    build_parser.add_argument("--drafts", action="store_true",
-                              help="include reports and pages marked `draft: true`")
+    _add_shared(build_parser, "--site", "--out", "--drafts", out="public/")
     build_parser.add_argument("--quiet", action="store_true",
                               help="print only warnings and errors: no progress, no summary")
-    build_parser.add_argument("--jobs", type=_positive, default=None, metavar="N",
-                              help="worker processes for large builds (default: one per core)")
+    _add_shared(build_parser, "--jobs")
     build_parser.add_argument("--no-cache", action="store_true",
                               help="ignore the build cache in .cache/ and render every page")
     build_parser.add_argument("--no-search", action="store_true",
@@ -53,6 +48,27 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+# The options several commands take, each declared once (as MkDocs' common_options).
+_SHARED: dict[str, dict[str, Any]] = {
+    "--site": {"type": Path, "default": Path("."), "metavar": "DIR",
+               "help": "the site root holding site.yaml and content/ (default: .)"},
+    "--out": {"type": Path, "default": None, "metavar": "DIR",
+              "help": "where to write the site (default: {out} under the site root)"},
+    "--drafts": {"action": "store_true",
+                 "help": "include reports and pages marked `draft: true`"},
+    "--jobs": {"type": _positive, "default": None, "metavar": "N",
+               "help": "worker processes for large builds (default: one per core)"},
+}
+
+
+def _add_shared(parser: argparse.ArgumentParser, *names: str, out: str = "") -> None:
+    """Add the shared options named, in that order; `out` is where --out writes by default."""
+    for name in names:
+        settings = dict(_SHARED[name])
+        settings["help"] = settings["help"].format(out=out)
+        parser.add_argument(name, **settings)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     if args.command == "build":
@@ -66,14 +82,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run_build(args: argparse.Namespace) -> int:
     site_root: Path = args.site
-    if not site_root.is_dir():
-        print(f"{site_root}: error: no such site directory — pass --site DIR", file=sys.stderr)
+    if _no_site(site_root):
         return 1
     progress = None if args.quiet else ProgressLine(sys.stderr)
     try:
-        result = build(site_root, args.out, drafts=args.drafts, jobs=args.jobs,
-                       use_cache=not args.no_cache, search=not args.no_search,
-                       on_progress=progress.update if progress else None)
+        result = build(site_root, args.out, BuildOptions(
+            drafts=args.drafts, jobs=args.jobs, use_cache=not args.no_cache,
+            search=not args.no_search, on_progress=progress.update if progress else None,
+            on_wait=lambda text: print(text, file=sys.stderr, flush=True)))
     except SiteError as exc:
         if progress:
             progress.clear()
@@ -107,7 +123,8 @@ class ProgressLine:
     line every few seconds otherwise, and nothing at all for a build that takes less than
     a moment."""
 
-    _DONE = {"sources": "parsed", "pages": "rendered"}  # what a plain line says of each
+    # What a plain line says of each step.
+    _DONE: ClassVar[dict[str, str]] = {"sources": "parsed", "pages": "rendered"}
 
     def __init__(self, stream, delay: float = 0.5, every: float = 0.1, plain_every: float = 2):
         self.stream = stream
@@ -163,13 +180,7 @@ def _add_serve_command(commands) -> None:
                     "reload by themselves. A failed rebuild is shown in the terminal and over "
                     "the open page, while the last good site stays served. The preview is "
                     "built into .cache/ipr-archive/serve/, never into public/. Ctrl-C stops.")
-    serve.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
-                       help="the site root holding site.yaml and content/ (default: .)")
-    serve.add_argument("--out", type=Path, default=None, metavar="DIR",
-                       help="where to build the preview (default: .cache/ipr-archive/serve/ "
-                            "under the site root)")
-    serve.add_argument("--drafts", action="store_true",
-                       help="include reports and pages marked `draft: true`")
+    _add_shared(serve, "--site", "--out", "--drafts", out=f"{SERVE_OUT.as_posix()}/")
     # Pagefind re-indexes the whole site on every save (it has no incremental mode): half a
     # second on this archive, a minute at 10,000 reports. A preview leaves it out unless asked.
     serve.add_argument("--search", action="store_true",
@@ -200,13 +211,14 @@ def _address(text: str) -> str:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from .serve.server import Channel, PreviewServer, Rebuilder, Reporter, is_loopback
-    from .serve.watch import SourceWatcher
     from .build.writer import check_output_dir
+    from .serve.events import Channel
+    from .serve.http import PreviewServer, is_loopback
+    from .serve.rebuild import Rebuilder, Reporter
+    from .serve.watch import SourceWatcher
 
     site_root: Path = args.site
-    if not site_root.is_dir():
-        print(f"{site_root}: error: no such site directory — pass --site DIR", file=sys.stderr)
+    if _no_site(site_root):
         return 1
     out_dir = args.out if args.out is not None else site_root / SERVE_OUT
     refused = [p for p in check_output_dir(site_root, out_dir) if not p.warning]
@@ -242,7 +254,8 @@ def _run_serve(args: argparse.Namespace) -> int:
     rebuilder = Rebuilder(site_root, out_dir, channel, Reporter(
         built=built,
         failed=lambda problems, changes: _say_failed(problems, changes, out_dir, progress),
-        crashed=lambda text: _say(f"the build stopped on a bug:\n{text.rstrip()}", error=True)),
+        crashed=lambda text: _say(f"the build stopped on a bug:\n{text.rstrip()}", error=True),
+        waiting=lambda text: _say(text, error=True)),
         drafts=args.drafts, search=args.search)
     watcher = SourceWatcher(site_root, rebuilder.request,
                             on_error=lambda text: _say(text, error=True))
@@ -315,8 +328,7 @@ def _add_authoring_commands(commands) -> None:
     new.add_argument("--region", metavar="R", help="the province-level region, e.g. 江苏省")
     new.add_argument("--tag", metavar="T", action="append", default=[],
                      help="a subject; repeat for several tags")
-    new.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
-                     help="the site root holding content/ (default: .)")
+    _add_shared(new, "--site")
 
     check = commands.add_parser(
         "check", help="check links, pages and the reports' text without publishing",
@@ -330,10 +342,7 @@ def _add_authoring_commands(commands) -> None:
     check.add_argument("--strict", action="store_true",
                        help="count the check's own warnings (text lint, unlinked pages) "
                             "as errors")
-    check.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
-                       help="the site root holding site.yaml and content/ (default: .)")
-    check.add_argument("--jobs", type=_positive, default=None, metavar="N",
-                       help="worker processes for the build (default: one per core)")
+    _add_shared(check, "--site", "--jobs")
 
     imports = commands.add_parser(
         "import", help="turn a scraped page into reports and links",
@@ -346,8 +355,7 @@ def _add_authoring_commands(commands) -> None:
     imports.add_argument("file", type=Path, metavar="FILE", help="the scraped page, as text")
     imports.add_argument("--dry-run", action="store_true",
                          help="print what would be written, and write nothing")
-    imports.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
-                         help="the site root holding content/ (default: .)")
+    _add_shared(imports, "--site")
 
 
 def _no_site(site_root: Path) -> bool:
@@ -358,13 +366,14 @@ def _no_site(site_root: Path) -> bool:
 
 
 def _run_new(args: argparse.Namespace) -> int:
-    from .authoring.new import ScaffoldError, plan_new_report, write_new_report
+    from .authoring.new import NewRequest, ScaffoldError, plan_new_report, write_new_report
 
     if _no_site(args.site):
         return 1
     try:
-        report, path = plan_new_report(args.site, args.title, date=args.date, slug=args.slug,
-                                       region=args.region, tags=tuple(args.tag))
+        report, path = plan_new_report(args.site, NewRequest(
+            args.title, date=args.date, slug=args.slug, region=args.region,
+            tags=tuple(args.tag)))
         path = write_new_report(args.site, report)
     except ScaffoldError as exc:
         for message in exc.messages:

@@ -17,7 +17,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the generator in this checkout, installed or not
 
-from generator.build.pipeline import build
+from generator.build.pipeline import BuildOptions, build  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 SIZES = {"phone": (375, 812), "desktop": (1280, 900)}
@@ -29,7 +29,7 @@ def take_screenshots(out_dir: Path) -> list[Path]:
     written = []
     with tempfile.TemporaryDirectory(prefix="ipr-archive-shots-") as tmp:
         site = Path(tmp) / "public"
-        build(REPO, site, use_cache=False, jobs=1)
+        build(REPO, site, BuildOptions(use_cache=False, jobs=1))
         home = (site / "index.html").as_uri()
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(

@@ -1,4 +1,4 @@
-"""Shared helpers: a tiny site written inline, and the real site copied aside."""
+"""Fixtures shared by every test: a tiny site written inline, and the real site copied aside."""
 from __future__ import annotations
 
 import shutil
@@ -6,26 +6,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SEED_PAGE = REPO / "tests" / "fixtures" / "seed-page.txt"
-
-MINIMAL_REPORT = """---
-title: 测试报告
-date: 2020-01-02
----
-
-正文。
-"""
-
-
-def write_files(root: Path, files: dict[str, str | bytes]) -> None:
-    for name, data in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, bytes):
-            path.write_bytes(data)
-        else:
-            path.write_text(data, encoding="utf-8")
+from tests.helpers import REPO, write_files
 
 
 @pytest.fixture
@@ -52,9 +33,3 @@ def real_site(tmp_path) -> Path:
         shutil.copytree(REPO / name, root / name)
     shutil.copy(REPO / "site.yaml", root / "site.yaml")
     return root
-
-
-def tree_bytes(root: Path) -> dict[str, bytes]:
-    """Every file under root as {relative posix path: bytes}."""
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything the test suite needs, on a fresh Debian machine or one already set up:
-# Chromium and CJK fonts (Debian's; Playwright never downloads a browser), the Python
-# test extra, and the pinned Nu Html Checker and axe-core from tests/browser/package-lock.json.
+# Chromium and CJK fonts (Debian's; Playwright never downloads a browser), Java, Node and
+# npm, the Python test extra (pytest-xdist, ruff and mypy among it), and the pinned Nu Html
+# Checker and axe-core from tests/browser/package-lock.json.
 # Runs as root, as CI does; safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,9 @@ elif [ "$(dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null || true)" != "
   packages+=(fonts-noto-cjk)  # without it Chinese text renders as empty boxes
 fi
 command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)  # for vnu.jar
+# for `npm ci` below, and for the search tests that run static/search.js under node
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 if [ "${#packages[@]}" -gt 0 ]; then
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}"

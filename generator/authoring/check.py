@@ -16,12 +16,12 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .. import urls
-from ..build.pipeline import build
-from ..source.content import Content, Page, Report, load_content, split_front_matter
-from ..errors import Problem, SiteError, warning
-from .lint import lint_body
-from ..source.textfile import read_source_text
+from ..build.pipeline import BuildOptions, build
 from ..build.workers import default_jobs, map_in_order
+from ..errors import Problem, SiteError, warning
+from ..source.content import Content, Page, Report, load_content, parsed_once, split_front_matter
+from ..source.textfile import read_source_text
+from .lint import lint_body
 
 # Elements whose address attribute must lead to a file of the site.
 # A form's action leads a reader to a page too (the header's search box to search/).
@@ -52,14 +52,16 @@ def check_site(site_root: Path, *, strict: bool = False, jobs: int | None = None
     """Check the site at `site_root`. With `strict`, the check's own warnings (text lint,
     unlinked pages, links that work only on a server) count as errors; the build's own
     warnings (an unknown field, a setting left unset) stay warnings."""
-    content, _ = load_content(site_root)  # its problems are the build's, reported below
     problems: list[Problem] = []  # the build's own: its warnings stay warnings
     findings: list[Problem] = []  # this check's: errors with `strict`
     pages = 0
-    with tempfile.TemporaryDirectory(prefix="ipr-archive-check-") as temp:
+    with tempfile.TemporaryDirectory(prefix="ipr-archive-check-") as temp, parsed_once():
+        # Loaded first, in this process: the build's parsing, here or in the workers it
+        # forks, then takes these results instead of parsing each file a second time.
+        content, _ = load_content(site_root)  # its problems are the build's, reported below
         out = Path(temp) / "site"
         try:
-            result = build(site_root, out, jobs=jobs, use_cache=False)
+            result = build(site_root, out, BuildOptions(jobs=jobs, use_cache=False))
         except SiteError as exc:
             problems += exc.problems
             built = False
@@ -151,7 +153,7 @@ def check_output(out: Path, content: Content,
     pages = sorted(f for f in files if f.endswith(".html"))
     # Parsing the HTML is most of a check's own time: spread it over the cores.
     read = dict(zip(pages, map_in_order(_scan_page, [out / rel for rel in pages],
-                                        jobs or default_jobs())))
+                                        jobs or default_jobs()), strict=True))
     locate = _Locator(content)
     problems: list[Problem] = []
     linked: set[str] = set()
@@ -163,6 +165,7 @@ def check_output(out: Path, content: Content,
             parts = urlsplit(href)
             if not href or parts.scheme or href.startswith("//"):
                 continue  # an address elsewhere: not this site's to check
+            target: str | None
             if not parts.path:
                 target, message, is_error = rel, None, False
             else:

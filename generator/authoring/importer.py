@@ -12,13 +12,20 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import Problem, SiteError, error
 from ..source.content import LINKS_FILE, REPORTS_DIR, Content, Source, load_content, load_links
 from ..source.dates import DateError, parse_date
-from ..errors import Problem, SiteError, error
-from .new import (NewReport, check_report, report_text, slug_of, taken_slugs, unique_slug,
-                       yaml_scalar)
 from ..source.textfile import read_source_text
 from ..source.yamlnodes import Seq, parse_yaml
+from .new import (
+    NewReport,
+    check_report,
+    report_text,
+    slug_of,
+    taken_slugs,
+    unique_slug,
+    yaml_scalar,
+)
 
 _NUMERALS = "一二三四五六七八九十"
 _NUMBER = rf"[{_NUMERALS}]{{1,3}}|[0-9]{{1,2}}"
@@ -188,6 +195,7 @@ def report_of(section: Section, page: ScrapedPage, path: Path,
                                                   "section's first paragraph"))
     if problems:
         return None, problems
+    assert date is not None  # else a problem above
     source = Source(site=page.site, page_title=page.title, section=section.label)
     return NewReport(title, date, slug or slug_of(title), source=source,
                      body="\n\n".join(section.paragraphs)), []

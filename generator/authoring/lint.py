@@ -87,8 +87,8 @@ def lint_body(body: str, first_line: int = 1, as_found: tuple[str, ...] = ()) ->
     for match in _ASCII.finditer(text):
         if not _overlaps(match.span(), taken):
             raw.append((*match.span(), "ascii-punctuation", match.group()))
-    raw.extend((*span, rule, message + _FIX)
-               for *span, rule, message in _repeated_paragraphs(body, first_line))
+    raw.extend((start, end, rule, message + _FIX)
+               for start, end, rule, message in _repeated_paragraphs(body, first_line))
     start = body.find(PLACEHOLDER)
     if start >= 0:
         raw.append((start, start + len(PLACEHOLDER), "placeholder",

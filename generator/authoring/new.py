@@ -16,8 +16,8 @@ from pypinyin import Style, lazy_pinyin
 
 from ..source.content import REPORTS_DIR, SLUG, Source, parse_source
 from ..source.dates import DateError, parse_date
-from .lint import PLACEHOLDER
 from ..source.yamlnodes import Mapping, Scalar, Seq, parse_yaml
+from .lint import PLACEHOLDER
 
 MAX_SLUG = 60
 FALLBACK_SLUG = "report"
@@ -138,12 +138,22 @@ def check_report(report: NewReport, path: Path) -> list[str]:
     return messages + [p.message for p in problems if not p.warning]
 
 
-def plan_new_report(site_root: Path, title: str, *, date: str | None = None,
-                    slug: str | None = None, region: str | None = None,
-                    tags: tuple[str, ...] = (), today: datetime.date | None = None
+@dataclass(frozen=True)
+class NewRequest:
+    """What the editor asked `ipr-archive new` for; None: make one up."""
+
+    title: str
+    date: str | None = None  # None: today
+    slug: str | None = None  # None: from the title
+    region: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+def plan_new_report(site_root: Path, request: NewRequest, today: datetime.date | None = None
                     ) -> tuple[NewReport, Path]:
     """The report `ipr-archive new` would write, and where; ScaffoldError if it cannot."""
-    title = title.strip()
+    title, date, slug, region, tags = (request.title.strip(), request.date, request.slug,
+                                       request.region, request.tags)
     if not title:
         raise ScaffoldError(["the title is empty — give the report's title, e.g. "
                              "`ipr-archive new 盐城市大丰区召开知识产权联席会议`"])
@@ -167,7 +177,7 @@ def plan_new_report(site_root: Path, title: str, *, date: str | None = None,
 def taken_slugs(site_root: Path) -> set[str]:
     """Slugs the site's reports use: their file names and any `slug:` they declare."""
     folder = site_root / REPORTS_DIR
-    taken = set()
+    taken: set[str] = set()
     if not folder.is_dir():
         return taken
     declared = re.compile(r"^slug:[ \t]*[\"']?([a-z0-9-]+)", re.MULTILINE)

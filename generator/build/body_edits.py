@@ -7,7 +7,7 @@ This step renders just those, planning each page from the context the last full 
 stored for it (its neighbours, related reports and year), and carries every other file
 over, so a body edit costs the same at 100 reports as at 100,000. Anything else, or any
 doubt, leaves the build to the full pipeline; the property test in
-tests/integration/test_incremental.py checks this path against clean builds.
+tests/build/ checks this path against clean builds.
 """
 from __future__ import annotations
 
@@ -15,14 +15,23 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
-from .cache import BuildCache, Output, pack_body, source_of
-from ..source.settings import SiteConfig
+from ..errors import Problem, warning
 from ..source.content import LINKS_FILE, Report, load_links
-from ..errors import Problem
+from .cache import Output, all_still_there
 from .inputs import Inputs, SourceFile, parse_file
-from .writer import MANIFEST, Staging, unchanged_files, write_file
+from .keys import body_key, generator_fingerprint, output_key
+from .records import CacheUnreadable, pack_body, source_of
+from .search_step import (
+    SearchPlan,
+    plan_search_after_edits,
+    search_warnings,
+    shard_rows,
+    write_search_files,
+)
+from .state import LastBuild, Setup
+from .writer import MANIFEST, Staging, write_file
 
 # Beyond this many edited reports the whole pipeline is as quick, and simpler.
 MAX_EDITED = 64
@@ -45,7 +54,7 @@ class Context:
                            self.year_path], ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> "Context":
+    def from_json(cls, text: str) -> Context:
         newer, older, related, year_name, year_path = json.loads(text)
         return cls(newer, older, tuple(related), str(year_name), str(year_path))
 
@@ -59,17 +68,6 @@ class EditedReport:
 
 
 @dataclass(frozen=True)
-class SearchUpdate:
-    """The search bundles of the edited pages, to index again; the others are kept."""
-
-    shards: tuple  # search.Shard, every one, keyed as the full pipeline would key them
-    to_index: frozenset[str]
-    known: dict  # search.ShardIndex of the bundles kept, by name
-    shared: str  # the key of the files all bundles share
-    retired: frozenset[str]  # the keys of the files this replaces
-
-
-@dataclass(frozen=True)
 class Delta:
     """The outputs a body edit changes, made and ready to be written."""
 
@@ -78,26 +76,36 @@ class Delta:
     new_bodies: dict[str, tuple[bytes, str]]
     new_lines: dict[str, str]  # source path -> its new reports.json line
     edited: tuple[EditedReport, ...]
-    search: SearchUpdate | None
+    search: SearchPlan | None
 
 
-def edited_reports(inputs: Inputs, cache: BuildCache, config: SiteConfig,
-                   present: dict[str, tuple[int, int]], frame: str
+def plan(setup: Setup, inputs: Inputs, frame: str) -> Delta | None:
+    """The edited reports' pages and reports.json, made; None when this path cannot be
+    taken (any other change, any problem, a damaged cache or output), and the full
+    pipeline must run (and say why, if something is wrong)."""
+    try:
+        edited = edited_reports(setup, inputs, frame)
+        return None if edited is None else make_delta(setup, edited)
+    except (CacheUnreadable, KeyError, TypeError, ValueError):
+        return None
+
+
+def edited_reports(setup: Setup, inputs: Inputs, frame: str
                    ) -> tuple[EditedReport, ...] | None:
     """The reports whose bodies alone changed since the last build, parsed; None when
     this path cannot be taken (any other change, any problem, a damaged output)."""
-    stored = cache.last_build.get("delta")
-    if not isinstance(stored, dict) or stored.get("frame") != frame:
+    cache = setup.cache
+    stored = cache.last_build.body_edits
+    if stored is None or stored.frame != frame:
         return None
-    if any(not p.warning for p in inputs.problems) or MANIFEST not in present:
+    if any(not p.warning for p in inputs.problems) or MANIFEST not in setup.present:
         return None
     # Every file the last build wrote must be as it left it, reports.json the one whose
     # lines the cache holds.
-    if not cache.outputs or any(present.get(path) != (out.size, out.mtime_ns)
-                                for path, out in cache.outputs.items()):
+    if not cache.outputs or not all_still_there(cache.outputs, setup.present):
         return None
-    json_output = cache.outputs.get(stored.get("reports_json_path", ""))
-    if json_output is None or json_output.key != stored.get("reports_json_key"):
+    json_output = cache.outputs.get(stored.reports_json_path)
+    if json_output is None or json_output.key != stored.reports_json_key:
         return None
     known = cache.file_states()
     changed = [f for f in inputs.files if f.kind == "report"
@@ -110,10 +118,11 @@ def edited_reports(inputs: Inputs, cache: BuildCache, config: SiteConfig,
         if source.key not in old_records:
             return None
         report, problems, record = parse_file(source)
-        if report is None or any(not p.warning for p in problems):
+        if report is None or record is None or any(not p.warning for p in problems):
             return None
         if _without_body(record) != _without_body(old_records[source.key]):
             return None
+        assert isinstance(report, Report)
         edited.append(EditedReport(source, report, record, tuple(problems)))
     return tuple(edited)
 
@@ -125,20 +134,19 @@ def _without_body(record: str) -> dict:
     return fields
 
 
-def make_delta(site_root: Path, config: SiteConfig, edited: tuple[EditedReport, ...],
-               cache: BuildCache, build_key: str, drafts: bool, renderer, output_key,
-               body_key) -> Delta | None:
+def make_delta(setup: Setup, edited: tuple[EditedReport, ...]) -> Delta | None:
     """Render the edited reports' pages and reports.json; None if the stored context is
-    missing or a page cannot be rendered, so the full pipeline must run (and say why).
-    `output_key(build_key, template, plan inputs)` and `body_key(report)` give the cache
-    keys the full pipeline gives."""
+    missing or a page cannot be rendered. Keys are those the full pipeline gives."""
     from ..pages.feeds import report_line, reports_json_of_lines
     from ..pages.markup import render_markdown
     from ..pages.plan import report_plan
-    from ..pages.render import TemplateProblem
+    from ..pages.render import Renderer, TemplateProblem
     from ..pages.site import ReportCard, ReportEntry, related_links_of
 
-    shown = [e for e in edited if drafts or not e.report.draft]
+    cache, config, site_root = setup.cache, setup.config, setup.site_root
+    stored = cache.last_build.body_edits
+    assert stored is not None
+    shown = [e for e in edited if setup.options.drafts or not e.report.draft]
     contexts = {path: Context.from_json(text) for path, text in
                 cache.report_contexts({e.source.key for e in shown}).items()}
     if len(contexts) != len(shown):
@@ -148,108 +156,109 @@ def make_delta(site_root: Path, config: SiteConfig, edited: tuple[EditedReport, 
     records = cache.records(neighbours)
     if len(records) != len(neighbours):
         return None
-    cards = {key: ReportCard.of(source_of(record, site_root / key, "")[0])
-             for key, record in records.items()}
+    neighbour_reports = [source_of(record, site_root / key, "")[0] for key, record in
+                         records.items()]
+    if not all(isinstance(report, Report) for report in neighbour_reports):
+        return None
+    cards = {key: ReportCard.of(report) for key, report in
+             zip(records, neighbour_reports, strict=True) if isinstance(report, Report)}
     links = tuple(load_links(site_root / LINKS_FILE, []))
-    has_world_ip_day = bool(cache.last_build["delta"].get("has_world_ip_day"))
     # The templates are as the last build read them (the frame says so), and so is the
     # digest of report.html and all it pulls in.
-    template = cache.last_build["delta"]["report_template"]
+    renderer = Renderer(site_root / "templates", config, stored.navigation)
     files, keys, new_bodies, new_lines = {}, {}, {}, {}
     for e in shown:
         context = contexts[e.source.key]
         report = dataclasses.replace(e.report, body=None)
         entry = ReportEntry(report, ReportCard.of(report), related_links_of(report, links),
-                            newer=cards.get(context.newer), older=cards.get(context.older),
+                            newer=cards[context.newer] if context.newer else None,
+                            older=cards[context.older] if context.older else None,
                             related=tuple(cards[key] for key in context.related),
                             year_name=context.year_name,
                             year_path=PurePosixPath(context.year_path))
-        plan = report_plan(entry, has_world_ip_day)
+        page = report_plan(entry, stored.has_world_ip_day)
+        if e.report.body is None:  # parse_file keeps the body
+            return None
         try:
             body = render_markdown(e.report.body, allow_raw_html=config.allow_raw_html)
-            path = str(plan.out_path)
-            files[path] = renderer.render(plan, body)
+            path = str(page.out_path)
+            files[path] = renderer.render(page, body)
         except (RecursionError, TemplateProblem):
             return None
-        keys[path] = output_key(build_key, template, plan.inputs)
-        new_bodies[body_key(report)] = pack_body(body)
+        keys[path] = output_key(setup.build_key, stored.report_template, page.inputs)
+        new_bodies[body_key(report, config)] = pack_body(body)
         new_lines[e.source.key] = report_line(config, report)
     lines = [new_lines.get(path, line) for path, line in cache.report_lines()]
-    json_path = cache.last_build["delta"]["reports_json_path"]
+    json_path = stored.reports_json_path
     files[json_path] = reports_json_of_lines(config, lines)
     # Not the key the full pipeline would give (that needs every report): a key of its
     # own, so the next full build writes reports.json again rather than trust it.
     keys[json_path] = "lines:" + hashlib.blake2b(files[json_path], digest_size=16).hexdigest()
-    search = _search_update(cache, keys) if config.search else None
+    search = plan_search_after_edits(cache, keys) if config.search else None
     if config.search and search is None:
         return None
     return Delta(files, keys, new_bodies, new_lines, edited, search)
 
 
-def _search_update(cache: BuildCache, new_keys: dict[str, str]) -> SearchUpdate | None:
-    """Which search bundles hold the edited pages, keyed anew; None if the cache cannot
-    say exactly what the last build indexed."""
-    from ..search.pagefind import SHARDS, Shard, shard_key, shared_key
-
-    before = cache.search_shards()
-    shared = cache.outputs.get(str(SHARDS))
-    if not before or shared is None or shared.key != shared_key(before):
-        return None
-    shards, to_index = [], set()
-    for shard in before:
-        if any(str(page) in new_keys for page in shard.pages):
-            try:
-                pages = [(page, new_keys.get(str(page)) or cache.outputs[str(page)].key)
-                         for page in shard.pages]
-            except KeyError:
-                return None
-            shard = Shard(shard.name, shard.group, shard_key(shard.name, pages), shard.pages)
-            to_index.add(shard.name)
-        shards.append(shard)
-    kept = {shard.name: shard.key for shard in shards
-            if shard.name not in to_index and shard.pages}
-    known = cache.shard_indexes(kept)
-    if len(known) != len(kept):
-        return None
-    retired = {shard.key for shard in before if shard.name in to_index} | {shared.key}
-    return SearchUpdate(tuple(shards), frozenset(to_index), known, shared_key(shards),
-                        frozenset(retired))
-
-
-def write_delta(out_dir: Path, delta: Delta, cache: BuildCache, inodes: dict[str, int],
-                language: str) -> tuple[dict[str, Output], object, int]:
+def write(setup: Setup, delta: Delta) -> tuple[dict[str, Output], object, int]:
     """The new site: the last build's files, the delta's in place of theirs, and the
     search bundles of the edited pages indexed again; swapped in whole, as every build
-    is. Returns every output's record for the cache, the search files (search.SearchFiles,
-    or None) and how many files were written."""
-    from ..search.pagefind import build_search_files, file_keys
-
+    is. Returns every output's record for the cache, the search files (or None) and how
+    many files were written."""
+    cache = setup.cache
     search = delta.search
     retired = {path for path, output in cache.outputs.items()
                if search is not None and output.key in search.retired}
     outputs = {path: output for path, output in cache.outputs.items() if path not in retired}
-    staging = Staging(out_dir, inodes)
+    staging = Staging(setup.out_dir, setup.inodes)
     try:
         staging.carry_over(sorted(path for path in outputs if path not in delta.files))
         for path, data in sorted(delta.files.items()):
             outputs[path] = Output(delta.keys[path],
                                    *write_file(staging.root, PurePosixPath(path), data))
         indexed, written = None, len(delta.files)
-        if search is not None:  # Pagefind reads the pages from the staging folder
-            indexed = build_search_files(staging.root, list(search.shards),
-                                         set(search.to_index), search.known, language)
-            keys = file_keys(indexed.files, search.shards, search.shared)
-            same = unchanged_files(out_dir, indexed.files, cache.outputs)
-            staging.carry_over(sorted(same))  # most fragments outlive a body edit
-            for out_path, data in sorted(indexed.files.items()):
-                path = str(out_path)
-                old = cache.outputs.get(path)
-                state = (old.size, old.mtime_ns) if path in same else \
-                    write_file(staging.root, out_path, data)
-                outputs[path] = Output(keys[path], *state)
-                written += path not in same
+        if search is not None:  # the indexer reads the pages from the staging folder
+            found, indexed, searched = write_search_files(staging, search, cache,
+                                                          setup.config.language)
+            outputs.update(found)
+            written += searched
         staging.commit(list(outputs))
     except BaseException:
         staging.discard()
         raise
     return outputs, indexed, written
+
+
+def summary(setup: Setup, inputs_key: str, delta: Delta, indexed) -> LastBuild:
+    """The last build's summary, brought up to date: the edited reports' warnings and
+    the search index's replace theirs."""
+    last = setup.cache.last_build
+    assert last.body_edits is not None
+    edited_paths = {str(e.source.path) for e in delta.edited}
+    found = [p for e in delta.edited for p in e.warnings if p.warning]
+    searched = [] if indexed is None else search_warnings(setup.site_root, indexed)
+    stale = set(last.search_warnings) if indexed is not None else set()
+    kept = [w for w in last.warnings if str(w.path) not in edited_paths
+            and not (w.message in stale and str(w.path).endswith(setup.settings_path.name))]
+    json_key = delta.keys[last.body_edits.reports_json_path]
+    return dataclasses.replace(
+        last, inputs=inputs_key,
+        warnings=tuple(sorted(kept + [warning(p.path, p.line, p.message)
+                                      for p in found + searched],
+                              key=lambda p: (str(p.path), p.line, p.message))),
+        search_warnings=last.search_warnings if indexed is None else tuple(
+            p.message for p in searched),
+        body_edits=dataclasses.replace(last.body_edits, reports_json_key=json_key))
+
+
+def save(setup: Setup, inputs: Inputs, delta: Delta, outputs: dict[str, Output], indexed,
+         last: LastBuild) -> list[Problem]:
+    cache = setup.cache
+    cache.save_sources({f.key: f.state for f in inputs.files},
+                       {e.source.key: e.record for e in delta.edited})
+    cache.add_bodies(delta.new_bodies)
+    cache.save_outputs(outputs)
+    cache.update_report_lines(delta.new_lines)
+    if delta.search is not None and indexed is not None:
+        cache.save_shards(shard_rows(delta.search, indexed))
+    return cache.commit(generator_fingerprint(), setup.build_key, last, inputs.read_at_ns)

@@ -9,15 +9,25 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
-from .cache import BuildCache, SourceState, record_of, source_of
-from ..source.content import (LINKS_FILE, PAGES_DIR, REPORTS_DIR, Content, content_of, digest_of,
-                      load_links, markdown_entries, parse_source)
 from ..errors import Problem, error
+from ..source.content import (
+    LINKS_FILE,
+    PAGES_DIR,
+    REPORTS_DIR,
+    Content,
+    content_of,
+    digest_of,
+    load_links,
+    markdown_entries,
+    parse_source,
+)
 from ..source.textfile import read_source_bytes
+from .cache import BuildCache, SourceState
+from .records import record_of, source_of
 from .workers import map_in_order
 from .writer import collect_static
 
@@ -174,10 +184,12 @@ def parse_sources(site_root: Path, inputs: Inputs, cache: BuildCache, jobs: int,
     def count(chunk: int) -> None:
         nonlocal done
         done += chunk
-        on_parsed(done, len(to_parse))
+        if on_parsed is not None:
+            on_parsed(done, len(to_parse))
 
     for source, (found, found_problems, record) in zip(
-            to_parse, map_in_order(_parse, to_parse, jobs, count if on_parsed else None)):
+            to_parse, map_in_order(_parse, to_parse, jobs, count if on_parsed else None),
+            strict=True):
         problems.extend(found_problems)
         if found is not None:  # a source with errors is never returned, nor cached
             parsed.append(found)

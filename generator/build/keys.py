@@ -7,8 +7,8 @@ from pathlib import Path
 
 from .. import __version__
 from ..digests import digest
-from ..source.settings import SiteConfig
 from ..source.content import Page, Report
+from ..source.settings import SiteConfig
 
 
 def build_key_of(config: SiteConfig, out_dir: Path) -> str:
@@ -42,8 +42,8 @@ def generator_fingerprint() -> str:
                 hashed.update(f"{package}={metadata.version(package)}".encode())
             except metadata.PackageNotFoundError:
                 hashed.update(package.encode())
-        package = Path(__file__).parent.parent
-        for module in sorted(package.rglob("*.py")):  # every subpackage's code
-            hashed.update(module.relative_to(package).as_posix().encode() + module.read_bytes())
+        root = Path(__file__).parent.parent
+        for module in sorted(root.rglob("*.py")):  # every subpackage's code
+            hashed.update(module.relative_to(root).as_posix().encode() + module.read_bytes())
         _fingerprint = hashed.hexdigest()
     return _fingerprint

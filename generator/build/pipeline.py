@@ -4,35 +4,50 @@ A rebuild does only the work its changes require: sources whose bytes are unchan
 not parsed again, Markdown is rendered once per distinct body, and a page is rendered only
 when the digest of what it shows, of its templates or of the settings has changed. Every
 other file is carried over from the previous output, and the new site is swapped in whole.
+`_build` is the table of contents; each step below it is one job.
 """
 from __future__ import annotations
 
 import dataclasses
 import gc
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
-from .cache import BuildCache, CacheUnreadable, Output, pack_body
-from ..source.settings import CONFIG_NAME, SiteConfig, load_config
-from ..source.content import body_text
-from ..errors import Problem, SiteError, error, raise_if_errors, warning
-from .keys import body_key, build_key_of, digest, generator_fingerprint, output_key
-from .inputs import parse_sources, read_inputs
-from ..source.validate import published, validate_content
-from .workers import default_jobs, map_in_order
 from .. import urls
-from .writer import (MANIFEST, Staging, clear_abandoned, inspect_output, unchanged_files,
-                     write_failure, write_file)
+from ..errors import Problem, SiteError, error, raise_if_errors, warning
+from ..source.content import Content, body_text
+from ..source.settings import CONFIG_NAME, load_config
+from ..source.validate import published, validate_content
+from . import body_edits
+from .cache import BuildCache, Output, all_still_there, still_there
+from .inputs import Inputs, parse_sources, read_inputs
+from .keys import body_key, build_key_of, digest, generator_fingerprint, output_key
+from .lock import hold_output_lock
+from .records import CacheUnreadable, pack_body
+from .search_step import SearchPlan, plan_search, search_warnings, shard_rows, write_search_files
+from .state import BodyEditFrame, BuildOptions, BuildResult, LastBuild, NavEntry, Setup
+from .workers import map_in_order
+from .writer import (
+    MANIFEST,
+    Staging,
+    clear_abandoned,
+    inspect_output,
+    misplaced_output,
+    write_failure,
+    write_file,
+)
 
 if TYPE_CHECKING:
     from ..pages.plan import PagePlan
     from ..pages.render import Renderer
+    from ..pages.site import Site
     from ..search.pagefind import SearchFiles
 
-# (done so far, to do, what: "sources" parsed or "pages" rendered)
-Progress = Callable[[int, int, str], None]
+__all__ = ["NO_BASE_URL", "BuildOptions", "BuildResult", "build"]
 
 UNRENDERABLE = ("the Markdown body nests too deeply to be rendered — flatten its nested lists, "
                 "quotes or HTML blocks")
@@ -41,195 +56,252 @@ NO_BASE_URL = ("base_url is not set, so the Atom feed, the sitemap, canonical an
                "https://…/` to the address the site is published at")
 
 
-@dataclass(frozen=True)
-class BuildResult:
-    pages: int  # pages in the site
-    files: int  # files in the site, static ones included
-    written: int  # files written by this build
-    reused: int  # files carried over unchanged from the previous build
-    seconds: float
-    warnings: tuple[Problem, ...]
-    out_dir: Path
-
-
-def build(site_root: Path, out_dir: Path | None = None, *, drafts: bool = False,
-          jobs: int | None = None, use_cache: bool = True,
-          on_progress: Progress | None = None, search: bool = True) -> BuildResult:
+def build(site_root: Path, out_dir: Path | None = None,
+          options: BuildOptions | None = None) -> BuildResult:
     """Build the site at `site_root` into `out_dir` (default: public/ under the site root).
 
-    `search=False` leaves the search index out, as `search: false` in site.yaml does.
     Raises SiteError with every problem found; the previous output is then untouched.
+    A second build into the same output waits for the first (see lock.py).
     """
-    # Reading, parsing and modelling make a few objects per report and no reference
-    # cycles, so the collector is off until rendering, whose Jinja contexts and macros do
-    # make cycles. Its passes over the growing model took 1.9 s of a build of 100,000
-    # reports, thirty times as long as at 10,000. While rendering it runs at a slow pace.
+    out_dir = out_dir if out_dir is not None else site_root / "public"
+    options = options or BuildOptions()
+    # A place the site may not be written gets no lock file either; _set_up says why.
+    lock = nullcontext() if misplaced_output(site_root, out_dir) else \
+        hold_output_lock(out_dir, options.on_wait)
+    with _collector_paused(), lock:
+        return _build(site_root, out_dir, options)
+
+
+def _build(site_root: Path, out_dir: Path, options: BuildOptions) -> BuildResult:
+    problems: list[Problem] = []
+    setup = _set_up(site_root, out_dir, options, problems)  # settings, output, cache
+    try:
+        inputs = _read_inputs(setup, problems)  # every input, digested
+        keys = _input_keys(setup, inputs)
+        if _nothing_changed(setup, keys, problems):
+            last = setup.cache.last_build
+            return _result(setup, last.pages, setup.cache.outputs, 0,
+                           problems + list(last.warnings))
+        edits = None if _has_errors(problems) else body_edits.plan(setup, inputs, keys.frame)
+        if edits is not None:  # only report bodies changed: the short path
+            return _build_body_edits(setup, inputs, keys, edits, problems)
+        content, source_warnings = _parse(setup, inputs, problems)  # raises on errors
+        model = _model(setup, content, inputs, problems)  # the site and its page plans
+        plan = _plan_outputs(setup, model, inputs)  # what each file is made of, what stays
+        written = _write(setup, model, plan, inputs, problems)
+        last = _summary(setup, keys, model, plan, written, source_warnings)
+        problems += written.search_warnings
+        problems += _save(setup, inputs.read_at_ns, model, plan, written, last)
+        return _result(setup, last.pages, written.outputs, written.count, problems)
+    finally:
+        setup.cache.close()
+
+
+@dataclass(frozen=True)
+class InputKeys:
+    inputs: str  # digest of every input, with the switches that change the output
+    frame: str  # the same but for the reports' bytes (see body_edits.py)
+
+
+@dataclass(frozen=True)
+class Model:
+    """The site as pages: what the templates are given, and the templates' digests."""
+
+    site: Site
+    plans: tuple[PagePlan, ...]
+    navigation: tuple[NavEntry, ...]
+    renderer: Renderer
+    templates: dict[str, str]  # template name -> digest of it and all it pulls in
+
+
+@dataclass(frozen=True)
+class OutputPlan:
+    """Every output file's key, and which of them this build must make."""
+
+    wanted: dict[str, str]  # output path -> key
+    reusable: frozenset[str]  # the last build's files still good, carried over
+    to_render: tuple[PagePlan, ...]
+    to_copy: tuple[PurePosixPath, ...]  # static files
+    search: SearchPlan | None  # None: no search index
+    unchanged: bool  # the output is exactly what this build would write
+    report_pages: tuple[tuple[str, int, str, str], ...] | None  # for the cache (see below)
+    prerendered: dict[str, bytes]  # reports.json, made from the report pages' lines
+
+
+@dataclass(frozen=True)
+class Written:
+    outputs: dict[str, Output]  # every file of the new site
+    count: int  # how many of them this build wrote
+    indexed: SearchFiles | None  # the search files, if the index was made again
+    search_warnings: tuple[Problem, ...]  # this build's if it made the index, else the last's
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Reading, parsing and modelling make a few objects per report and no reference
+    cycles, so the collector is off until rendering (see _render_pages), whose Jinja
+    contexts and macros do. Its passes over the growing model took 1.9 s of a build of
+    100,000 reports, thirty times as long as at 10,000."""
     thresholds, enabled = gc.get_threshold(), gc.isenabled()
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(50_000, 20, 100)  # while rendering, it runs at a slow pace
     gc.disable()
     try:
-        return _build(site_root, out_dir, drafts, jobs, use_cache, on_progress, search)
+        yield
     finally:
         gc.set_threshold(*thresholds)
         (gc.enable if enabled else gc.disable)()
 
 
-def _build(site_root: Path, out_dir: Path | None, drafts: bool, jobs: int | None,
-           use_cache: bool, on_progress: Progress | None, search: bool) -> BuildResult:
+def _set_up(site_root: Path, out_dir: Path, options: BuildOptions,
+            problems: list[Problem]) -> Setup:
+    """The settings, the output folder as it is, and the cache."""
     started = time.perf_counter()
-    out_dir = out_dir if out_dir is not None else site_root / "public"
-    jobs = jobs or default_jobs()
-
-    config, problems = load_config(site_root)
-    if not search:  # --no-search: as `search: false`, so every page says the same
+    config, found = load_config(site_root)
+    problems += found
+    if not options.search:  # --no-search: as `search: false`, so every page says the same
         config = dataclasses.replace(config, search=False)
     if config.base_url is None:
         problems.append(warning(site_root / CONFIG_NAME, 0, NO_BASE_URL))
-    output_problems, present, inodes = inspect_output(site_root, out_dir)
-    problems += output_problems
-    if not _has_errors(output_problems):
+    found, present, inodes = inspect_output(site_root, out_dir)
+    problems += found
+    if not _has_errors(found):
         try:
             clear_abandoned(out_dir)  # what a killed build left beside the output
         except OSError as exc:
             problems.append(write_failure(out_dir, exc))
     build_key = build_key_of(config, out_dir)
-    cache, cache_problems = (BuildCache.open(site_root, generator_fingerprint(), build_key)
-                             if use_cache else (BuildCache.disabled(), []))
-    problems += cache_problems
+    cache, found = (BuildCache.open(site_root, generator_fingerprint(), build_key)
+                    if options.use_cache else (BuildCache.disabled(), []))
+    problems += found
+    return Setup(site_root, out_dir, options, config, build_key, present, inodes, cache,
+                 started)
+
+
+def _read_inputs(setup: Setup, problems: list[Problem]) -> Inputs:
+    inputs = read_inputs(setup.site_root, setup.cache.file_states(), setup.cache.read_at_ns)
+    problems += inputs.problems
+    return inputs
+
+
+def _input_keys(setup: Setup, inputs: Inputs) -> InputKeys:
+    switches = (f"drafts={setup.options.drafts}", f"search={setup.config.search}")
+    return InputKeys(digest(inputs.digest, *switches), digest(inputs.frame, *switches))
+
+
+def _nothing_changed(setup: Setup, keys: InputKeys, problems: list[Problem]) -> bool:
+    """Whether the last build read exactly these inputs and its output is as it left it."""
+    cache = setup.cache
+    return (not _has_errors(problems) and cache.last_build.inputs == keys.inputs
+            and bool(cache.outputs) and MANIFEST in setup.present
+            and all_still_there(cache.outputs, setup.present))
+
+
+def _build_body_edits(setup: Setup, inputs: Inputs, keys: InputKeys,
+                      edits: body_edits.Delta, problems: list[Problem]) -> BuildResult:
+    with _writing_site(setup, problems):
+        outputs, indexed, count = body_edits.write(setup, edits)
+    last = body_edits.summary(setup, keys.inputs, edits, indexed)
+    problems = problems + list(last.warnings)
+    problems += body_edits.save(setup, inputs, edits, outputs, indexed, last)
+    return _result(setup, last.pages, outputs, count, problems)
+
+
+def _parse(setup: Setup, inputs: Inputs, problems: list[Problem]
+           ) -> tuple[Content, list[Problem]]:
+    """Every source parsed, or taken from the cache, then published and checked across
+    files; raises SiteError with every problem found. Returns the content and the
+    problems found in it (warnings, when it returns)."""
+    cache, progress = setup.cache, setup.options.on_progress
+
+    def parsed(done: int, total: int) -> None:
+        if progress is not None:
+            progress(done, total, "sources")
+
+    on_parsed = parsed if progress is not None else None
     try:
-        inputs = read_inputs(site_root, cache.file_states(), cache.read_at_ns)
-        problems += inputs.problems
-        read_at_ns = inputs.read_at_ns
-        inputs_key = digest(inputs.digest, f"drafts={drafts}", f"search={config.search}")
-        if _nothing_changed(cache, inputs_key, present) and not _has_errors(problems):
-            warnings = [Problem(Path(path), line, message, warning=True)
-                        for path, line, message in cache.last_build["warnings"]]
-            return BuildResult(cache.last_build["pages"], len(cache.outputs), 0,
-                               len(cache.outputs), time.perf_counter() - started,
-                               tuple(sorted(p for p in problems + warnings if p.warning)),
-                               out_dir)
-        frame = digest(inputs.frame, f"drafts={drafts}", f"search={config.search}")
-        if not _has_errors(problems):
-            result = _build_body_edits(site_root, out_dir, config, drafts, inputs, cache,
-                                       present, inodes, frame, build_key, problems, started)
-            if result is not None:
-                return result
-        on_parsed = (lambda done, total: on_progress(done, total, "sources")) \
-            if on_progress else None
-        try:
-            content, found, states, records = parse_sources(site_root, inputs, cache, jobs,
-                                                            on_parsed)
-        except CacheUnreadable as exc:
-            problems.append(Problem(cache.path, 0, f"the build cache cannot be used ({exc}); "
-                                                   "building everything anew", warning=True))
-            cache.close()
-            cache = BuildCache.fresh(site_root)
-            content, found, states, records = parse_sources(site_root, inputs, cache, jobs,
-                                                            on_parsed)
-        if not _has_errors(problems + found):
-            cache.stage_sources(states, records)
-            states, records = None, None
-        # Let the files' bytes go (35 MB per 10,000 reports); keep what the rest needs.
-        static, static_digests, inputs = inputs.static, inputs.static_digests, None
-        content = published(content, drafts)
-        found += validate_content(content)
-        problems += found
-        raise_if_errors(problems)
+        content, found, states, records = parse_sources(setup.site_root, inputs, cache,
+                                                        setup.jobs, on_parsed)
+    except CacheUnreadable as exc:
+        problems.append(Problem(cache.path or setup.site_root, 0,
+                                f"the build cache cannot be used ({exc}); building "
+                                "everything anew", warning=True))
+        cache.start_over(setup.site_root)
+        content, found, states, records = parse_sources(setup.site_root, inputs, cache,
+                                                        setup.jobs, on_parsed)
+    if not _has_errors(problems + found):
+        cache.save_sources(states, records)  # now: the records need not be held till the end
+    content = published(content, setup.options.drafts)
+    found += validate_content(content)
+    problems += found
+    raise_if_errors(problems)
+    return content, found
 
-        # Jinja, Markdown and Pagefind are loaded only now: a rebuild that changes nothing
-        # never needs them, and loading them is a third of its time.
+
+def _model(setup: Setup, content: Content, inputs: Inputs, problems: list[Problem]) -> Model:
+    """The site model, a plan for every page, and the templates that render them."""
+    # Jinja, Markdown and the search indexer are loaded only now: a rebuild that changes
+    # nothing never needs them, and loading them is a third of its time.
+    from ..pages.plan import navigation, plan_pages
+    from ..pages.render import Renderer, TemplateProblem
+    from ..pages.site import build_site
+
+    site = build_site(setup.config, content)
+    plans = plan_pages(site)
+    nav = navigation(site)
+    renderer = Renderer(setup.site_root / "templates", setup.config, nav)
+    pages = {plan.out_path for plan in plans}
+    problems += [error(src, 0, f"static file {out} would overwrite a generated page — "
+                               "rename it")
+                 for out, src in sorted(inputs.static.items()) if out in pages]
+    raise_if_errors(problems)
+    try:
+        templates = renderer.template_digests({plan.template for plan in plans})
+    except TemplateProblem as problem:
+        raise SiteError([problem.problem]) from None
+    return Model(site, plans, nav, renderer, templates)
+
+
+def _plan_outputs(setup: Setup, model: Model, inputs: Inputs) -> OutputPlan:
+    """For every output file, a digest of everything it is made from; the files of the
+    last build with the same digest, untouched since, are kept."""
+    cache = setup.cache
+    wanted = {str(plan.out_path): output_key(setup.build_key, model.templates[plan.template],
+                                             plan.inputs)
+              for plan in model.plans}
+    wanted.update((str(out_path), digest("static", file_digest))
+                  for out_path, file_digest in inputs.static_digests.items())
+    search = plan_search(model.plans, wanted, cache, setup.present) \
+        if setup.config.search else None
+    if search is not None:
+        wanted.update(search.reuse)
+    reusable = frozenset(path for path, key in wanted.items()
+                         if (old := cache.outputs.get(path)) is not None and old.key == key
+                         and still_there(path, old, setup.present))
+    to_render = tuple(plan for plan in model.plans if str(plan.out_path) not in reusable)
+    to_copy = tuple(sorted(path for path in inputs.static if str(path) not in reusable))
+    unchanged = (not to_render and not to_copy and not (search is not None and search.needed)
+                 and wanted.keys() == cache.outputs.keys()
+                 and (setup.out_dir / MANIFEST).is_file())
+    # reports.json is made here from one line per report, and the lines are kept with
+    # each report page's context: what a rebuild after body edits needs.
+    report_pages, prerendered = None, {}
+    if any(plan.out_path == urls.REPORTS_JSON for plan in to_render):
         from ..pages.feeds import reports_json_of_lines
-        from ..pages.plan import navigation, plan_pages
-        from ..pages.render import Renderer
-        from ..search.pagefind import SearchFailed, search_problem
-        from ..pages.site import build_site
 
-        site = build_site(config, content)
-        plans = plan_pages(site)
-        renderer = Renderer(site_root / "templates", config, navigation(site))
-        problems += _check_static(static, plans)
-        raise_if_errors(problems)
-        templates = _template_digests(plans, renderer)
-        wanted = _output_keys(plans, static_digests, templates, build_key)
-        search_step = _plan_search(config, plans, wanted, cache, present)
-        if search_step is not None and search_step.reuse:
-            wanted.update(search_step.reuse)
-
-        reusable = {path for path, key in wanted.items()
-                    if _still_there(cache.outputs.get(path), key, present.get(path))}
-        to_render = [plan for plan in plans if str(plan.out_path) not in reusable]
-        to_copy = sorted(path for path in static if str(path) not in reusable)
-        to_index = search_step is not None and search_step.needed
-        unchanged = (not to_render and not to_copy and not to_index
-                     and wanted.keys() == cache.outputs.keys()
-                     and (out_dir / MANIFEST).is_file())
-        outputs = dict(cache.outputs)
-        new_bodies: dict[str, tuple[bytes, str]] = {}
-        search_written, indexed = 0, None
-        search_warnings = [] if search_step is None else [
-            warning(site_root / CONFIG_NAME, 0, message)
-            for message in cache.last_build.get("search_warnings", [])]
-        # reports.json is made here from one line per report, and the lines are kept with
-        # each report page's context: what a rebuild after body edits needs (delta.py).
-        report_pages = None
-        prerendered: dict[str, bytes] = {}
-        json_path = str(urls.REPORTS_JSON)
-        if any(str(plan.out_path) == json_path for plan in to_render):
-            report_pages = _report_pages(site_root, config, site, cache)
-            prerendered[json_path] = reports_json_of_lines(
-                config, [line for _, _, _, line in report_pages])
-        if not unchanged:
-            try:
-                outputs, new_bodies, indexed, search_written = _write(
-                    out_dir, plans, to_render, to_copy, static, reusable, wanted, renderer,
-                    cache, config, jobs, on_progress, search_step if to_index else None,
-                    prerendered, inodes)
-            except SearchFailed as exc:
-                raise SiteError([p for p in problems if p.warning]
-                                + [search_problem(site_root / CONFIG_NAME, exc)]) from None
-            except OSError as exc:  # a full disk, a read-only folder: the old site stays
-                raise SiteError([p for p in problems if p.warning]
-                                + [write_failure(out_dir, exc)]) from None
-            if indexed is not None:
-                search_warnings = _search_warnings(site_root, indexed)
-
-        problems += search_warnings
-        last_build = {"inputs": inputs_key, "pages": _html_pages(plans),
-                      "warnings": [[str(p.path), p.line, p.message] for p in
-                                   found + search_warnings if p.warning],
-                      "search_warnings": [p.message for p in search_warnings]}
-        if json_path in outputs and (report_pages is not None or "delta" in cache.last_build):
-            last_build["delta"] = {"frame": frame, "reports_json_path": json_path,
-                                   "reports_json_key": outputs[json_path].key,
-                                   "has_world_ip_day": bool(site.world_ip_day),
-                                   "report_template": templates.get("report.html", ""),
-                                   "navigation": [[str(path), section, label] for
-                                                  path, section, label in navigation(site)]}
-        live_bodies = {body_key(p.body_of, config) for p in plans if p.body_of}
-        shards = None if search_step is None else [
-            (shard, indexed.indexes[shard.name].to_json()
-             if indexed is not None and shard.name in indexed.indexes else None)
-            for shard in search_step.shards]
-        problems += cache.save(generator_fingerprint(), build_key, last_build, read_at_ns,
-                               states, records, new_bodies, live_bodies, outputs,
-                               report_pages=report_pages, shards=shards)
-    finally:
-        cache.close()
-    written = 0 if unchanged else len(to_render) + len(to_copy) + search_written
-    return BuildResult(_html_pages(plans), len(wanted), written, len(wanted) - written,
-                       time.perf_counter() - started,
-                       tuple(sorted(p for p in problems if p.warning)), out_dir)
+        report_pages = _report_pages(setup, model.site)
+        prerendered[str(urls.REPORTS_JSON)] = reports_json_of_lines(
+            setup.config, [line for _, _, _, line in report_pages])
+    return OutputPlan(wanted, reusable, to_render, to_copy, search, unchanged, report_pages,
+                      prerendered)
 
 
-def _report_pages(site_root: Path, config: SiteConfig, site, cache: BuildCache
-                  ) -> list[tuple[str, int, str, str]]:
+def _report_pages(setup: Setup, site: Site) -> tuple[tuple[str, int, str, str], ...]:
     """(source path, position, context, reports.json line) of every report page."""
-    from .body_edits import Context
     from ..pages.feeds import report_line
 
-    key_of = {entry.card.slug: entry.report.src_path.relative_to(site_root).as_posix()
+    key_of = {entry.card.slug: entry.report.src_path.relative_to(setup.site_root).as_posix()
               for entry in site.reports}
-    known = _known_lines(cache)
+    known = _known_lines(setup.cache)
 
     def key(card) -> str | None:
         return None if card is None else key_of[card.slug]
@@ -239,23 +311,23 @@ def _report_pages(site_root: Path, config: SiteConfig, site, cache: BuildCache
         # with these settings made from this very file is kept (10% of a rebuild after a
         # title edit was making 10,000 lines again).
         stored = known.get(source_key)
-        row = cache.sources.get(source_key) if stored is not None else None
-        if row is not None and row.digest == report.digest:
+        row = setup.cache.sources.get(source_key) if stored is not None else None
+        if stored is not None and row is not None and row.digest == report.digest:
             return stored
-        return report_line(config, report)
+        return report_line(setup.config, report)
 
-    return [(key_of[entry.card.slug], position,
-             Context(key(entry.newer), key(entry.older),
-                     tuple(key(card) for card in entry.related), entry.year_name,
-                     str(entry.year_path)).to_json(),
-             line(key_of[entry.card.slug], entry.report))
-            for position, entry in enumerate(site.reports)]
+    return tuple((key_of[entry.card.slug], position,
+                  body_edits.Context(key(entry.newer), key(entry.older),
+                                     tuple(key_of[card.slug] for card in entry.related),
+                                     entry.year_name, str(entry.year_path)).to_json(),
+                  line(key_of[entry.card.slug], entry.report))
+                 for position, entry in enumerate(site.reports))
 
 
 def _known_lines(cache: BuildCache) -> dict[str, str]:
     """The reports.json lines the last build stored, by source path; none if it was built
     with other settings or to another place (its lines may hold other URLs)."""
-    if not cache.last_build:
+    if not cache.last_build.inputs:
         return {}
     try:
         return dict(cache.report_lines())
@@ -263,98 +335,64 @@ def _known_lines(cache: BuildCache) -> dict[str, str]:
         return {}
 
 
-def _build_body_edits(site_root, out_dir, config, drafts, inputs, cache, present, inodes,
-                      frame, build_key, problems, started) -> BuildResult | None:
-    """The build when only report bodies changed (see delta.py); None when it cannot be."""
-    from . import body_edits as delta
-    from ..pages.render import Renderer
+def _write(setup: Setup, model: Model, plan: OutputPlan, inputs: Inputs,
+           problems: list[Problem]) -> Written:
+    """Fill a staging folder with the kept files and the new ones, index the pages for
+    search if they changed, and swap it in."""
+    if plan.unchanged:
+        return Written(dict(setup.cache.outputs), 0, None, _search_warnings_of(setup, None))
+    with _writing_site(setup, problems):
+        staging = Staging(setup.out_dir, setup.inodes)
+        try:
+            staging.carry_over(sorted(plan.reusable))
+            outputs = {path: setup.cache.outputs[path] for path in plan.reusable}
+            outputs.update(_render_pages(setup, model, plan, staging))
+            for out_path in plan.to_copy:
+                state = write_file(staging.root, out_path, inputs.static[out_path].read_bytes())
+                outputs[str(out_path)] = Output(plan.wanted[str(out_path)], *state)
+            indexed, searched = None, 0
+            if plan.search is not None and plan.search.needed:
+                found, indexed, searched = write_search_files(staging, plan.search,
+                                                              setup.cache, setup.config.language)
+                outputs.update(found)
+            staging.commit(list(outputs))
+        except BaseException:
+            staging.discard()
+            raise
+    return Written(outputs, len(plan.to_render) + len(plan.to_copy) + searched, indexed,
+                   _search_warnings_of(setup, indexed))
 
-    try:
-        edited = delta.edited_reports(inputs, cache, config, present, frame)
-        if edited is None:
-            return None
-        nav = tuple((PurePosixPath(path), section, label) for path, section, label
-                    in cache.last_build["delta"]["navigation"])
-        renderer = Renderer(site_root / "templates", config, nav)
-        made = delta.make_delta(site_root, config, edited, cache, build_key, drafts, renderer,
-                                output_key, lambda report: body_key(report, config))
-    except (CacheUnreadable, KeyError, TypeError, ValueError):
-        return None  # the full pipeline sets a damaged cache aside and says so
-    if made is None:
-        return None
-    from ..search.pagefind import SearchFailed, search_problem
 
+@contextmanager
+def _writing_site(setup: Setup, problems: list[Problem]) -> Iterator[None]:
+    """A search index that cannot be made, or a site that cannot be written (a full
+    disk, a read-only folder), as one problem; the previous site stays."""
     try:
-        outputs, indexed, written = delta.write_delta(out_dir, made, cache, inodes,
-                                                      config.language)
-    except SearchFailed as exc:
-        raise SiteError([p for p in problems if p.warning]
-                        + [search_problem(site_root / CONFIG_NAME, exc)]) from None
+        yield
     except OSError as exc:
         raise SiteError([p for p in problems if p.warning]
-                        + [write_failure(out_dir, exc)]) from None
-    edited_paths = {str(e.source.path) for e in edited}
-    found = [p for e in edited for p in e.warnings if p.warning]
-    last_build = dict(cache.last_build, inputs=digest(
-        inputs.digest, f"drafts={drafts}", f"search={config.search}"))
-    searched = [] if indexed is None else _search_warnings(site_root, indexed)
-    stale = set(cache.last_build.get("search_warnings", [])) if indexed is not None else set()
-    last_build["warnings"] = sorted(
-        [w for w in cache.last_build["warnings"]
-         if w[0] not in edited_paths and not (w[2] in stale and w[0].endswith(CONFIG_NAME))]
-        + [[str(p.path), p.line, p.message] for p in found + searched])
-    if indexed is not None:
-        last_build["search_warnings"] = [p.message for p in searched]
-    last_build["delta"] = dict(last_build["delta"], reports_json_key=made.keys[
-        last_build["delta"]["reports_json_path"]])
-    problems = problems + [Problem(Path(path), line, message, warning=True)
-                           for path, line, message in last_build["warnings"]]
-    problems += cache.save(generator_fingerprint(), build_key, last_build, inputs.read_at_ns,
-                           {f.key: f.state for f in inputs.files},
-                           {e.source.key: e.record for e in edited}, made.new_bodies, None,
-                           outputs, new_lines=made.new_lines, shards=None if indexed is None
-                           else [(shard, indexed.indexes[shard.name].to_json()
-                                  if shard.name in indexed.indexes else None)
-                                 for shard in made.search.shards])
-    return BuildResult(last_build["pages"], len(outputs), written,
-                       len(outputs) - written, time.perf_counter() - started,
-                       tuple(sorted(p for p in problems if p.warning)), out_dir)
+                        + [write_failure(setup.out_dir, exc)]) from None
+    except Exception as exc:
+        from ..search.pagefind import SearchFailed, search_problem
+
+        if not isinstance(exc, SearchFailed):
+            raise
+        raise SiteError([p for p in problems if p.warning]
+                        + [search_problem(setup.settings_path, exc)]) from None
 
 
-def _nothing_changed(cache: BuildCache, inputs_key: str,
-                     present: dict[str, tuple[int, int]]) -> bool:
-    """Whether the last build read exactly these inputs and its output is as it left it."""
-    return (cache.last_build.get("inputs") == inputs_key and bool(cache.outputs)
-            and MANIFEST in present
-            and all(present.get(path) == (output.size, output.mtime_ns)
-                    for path, output in cache.outputs.items()))
-
-
-def _html_pages(plans: tuple[PagePlan, ...]) -> int:
-    """Pages a reader sees; the feed, sitemap and other data files are files, not pages."""
-    return sum(1 for plan in plans if plan.out_path.suffix == ".html")
-
-
-def _has_errors(problems: list[Problem]) -> bool:
-    return any(not p.warning for p in problems)
-
-
-def _write(out_dir, plans, to_render, to_copy, static, reusable, wanted, renderer, cache,
-           config, jobs, on_progress, search_step: "_SearchStep | None",
-           prerendered: dict[str, bytes], inodes: dict[str, int]
-           ) -> tuple[dict[str, Output], dict[str, tuple[bytes, str]], SearchFiles | None, int]:
-    """Fill a staging directory with the reused and the new files, index the pages for
-    search if they changed (adding the search files to `wanted`), then swap it in.
-    Returns the outputs, the newly rendered bodies, the search files and how many of them
-    were written (the rest were the same as the last build's)."""
+def _render_pages(setup: Setup, model: Model, plan: OutputPlan, staging: Staging
+                  ) -> dict[str, Output]:
+    """Render the pages to render into the staging folder, on every core; new Markdown
+    bodies go to the cache as they come rather than wait, all of them, in memory."""
     from ..pages.markup import render_markdown
     from ..pages.render import TemplateProblem, merge_template_problems
-    from ..search.pagefind import build_search_files, file_keys
 
-    gc.enable()  # rendering makes reference cycles (see build)
+    gc.enable()  # rendering makes reference cycles (see _collector_paused)
+    config, cache, on_progress = setup.config, setup.cache, setup.options.on_progress
+    to_render = plan.to_render
     body_keys = {str(p.out_path): body_key(p.body_of, config) for p in to_render if p.body_of}
     known_bodies = cache.bodies(set(body_keys.values()))
-    staging = Staging(out_dir, inodes)
     done = 0
 
     def progress(count: int) -> None:
@@ -363,185 +401,101 @@ def _write(out_dir, plans, to_render, to_copy, static, reusable, wanted, rendere
         if on_progress:
             on_progress(done, len(to_render), "pages")
 
-    def render(plan: PagePlan):
-        if str(plan.out_path) in prerendered:
-            return write_file(staging.root, plan.out_path, prerendered[str(plan.out_path)]), \
-                None, None
-        body = None
-        new_body = None
-        if plan.body_of is not None:
-            key = body_keys[str(plan.out_path)]
-            body = known_bodies.get(key)
+    def render(page: PagePlan):
+        if str(page.out_path) in plan.prerendered:
+            return write_file(staging.root, page.out_path,
+                              plan.prerendered[str(page.out_path)]), None, None
+        body, new_body = None, None
+        if page.body_of is not None:
+            body = known_bodies.get(body_keys[str(page.out_path)])
             if body is None:
                 try:
-                    body = render_markdown(body_text(plan.body_of),
+                    body = render_markdown(body_text(page.body_of),
                                            allow_raw_html=config.allow_raw_html)
                 except RecursionError:  # nesting the body limits in content.py let through
-                    return None, None, error(plan.body_of.src_path, 0, UNRENDERABLE)
+                    return None, None, error(page.body_of.src_path, 0, UNRENDERABLE)
                 new_body = pack_body(body)
         try:
-            data = renderer.render(plan, body)
+            data = model.renderer.render(page, body)
         except TemplateProblem as problem:
             return None, None, problem.problem
-        return write_file(staging.root, plan.out_path, data), new_body, None
+        return write_file(staging.root, page.out_path, data), new_body, None
 
-    outputs = {path: cache.outputs[path] for path in reusable}
+    outputs: dict[str, Output] = {}
     failed: list[Problem] = []
     new_bodies: dict[str, tuple[bytes, str]] = {}
 
     def rendered(start: int, chunk: list) -> None:
-        # New bodies go to the cache as they come rather than wait, all of them, in memory.
-        for plan, (state, new_body, problem) in zip(to_render[start:start + len(chunk)],
-                                                    chunk):
+        for page, (state, new_body, problem) in zip(to_render[start:start + len(chunk)],
+                                                    chunk, strict=True):
             if problem:
                 failed.append(problem)
                 continue
-            outputs[str(plan.out_path)] = Output(wanted[str(plan.out_path)], *state)
+            outputs[str(page.out_path)] = Output(plan.wanted[str(page.out_path)], *state)
             if new_body is not None:
-                new_bodies[body_keys[str(plan.out_path)]] = new_body
+                new_bodies[body_keys[str(page.out_path)]] = new_body
         if len(new_bodies) >= 256:
             cache.add_bodies(new_bodies)
             new_bodies.clear()
 
-    try:
-        staging.carry_over(sorted(reusable))
-        if on_progress and to_render:
-            on_progress(0, len(to_render), "pages")
-        map_in_order(render, to_render, jobs, progress, on_results=rendered)
-        if failed:
-            bodies = [p for p in failed if p.message == UNRENDERABLE]
-            raise SiteError(bodies + merge_template_problems(
-                [p for p in failed if p.message != UNRENDERABLE]))
-        for out_path in to_copy:
-            state = write_file(staging.root, out_path, static[out_path].read_bytes())
-            outputs[str(out_path)] = Output(wanted[str(out_path)], *state)
-        indexed, search_written = None, 0
-        if search_step is not None:
-            # Pagefind reads the finished pages from the staging folder, a shard a request.
-            indexed = build_search_files(staging.root, list(search_step.shards),
-                                         set(search_step.to_index), search_step.known,
-                                         config.language)
-            same = unchanged_files(out_dir, indexed.files, cache.outputs)
-            staging.carry_over(sorted(same))  # most fragments outlive a one-report change
-            search_written = len(indexed.files) - len(same)
-            keys = file_keys(indexed.files, search_step.shards, search_step.key)
-            for out_path, data in indexed.files.items():
-                path = str(out_path)
-                key = keys[path]
-                state = (cache.outputs[path].size, cache.outputs[path].mtime_ns) \
-                    if path in same else write_file(staging.root, out_path, data)
-                outputs[path] = Output(key, *state)
-                wanted[path] = key
-        staging.commit(list(wanted))
-    except BaseException:
-        staging.discard()
-        raise
-    return outputs, new_bodies, indexed, search_written
+    if on_progress and to_render:
+        on_progress(0, len(to_render), "pages")
+    map_in_order(render, to_render, setup.jobs, progress, on_results=rendered)
+    cache.add_bodies(new_bodies)
+    if failed:
+        bodies = [p for p in failed if p.message == UNRENDERABLE]
+        raise SiteError(bodies + merge_template_problems(
+            [p for p in failed if p.message != UNRENDERABLE]))
+    return outputs
 
 
-@dataclass(frozen=True)
-class _SearchStep:
-    shards: tuple  # search.Shard: the pages' Pagefind bundles, each keyed by its pages
-    key: str  # of the files all shards share (words, offline index, list of bundles)
-    reuse: dict[str, str]  # the last build's search files still good: {path: key}
-    to_index: frozenset[str]  # the shards whose pages changed, by name
-    known: dict  # search.ShardIndex of the others, by name, from the cache
-    needed: bool  # whether anything must be indexed or written
+def _summary(setup: Setup, keys: InputKeys, model: Model, plan: OutputPlan, written: Written,
+             source_warnings: list[Problem]) -> LastBuild:
+    """What this build leaves the next: its inputs' digest, its warnings, and what the
+    short path for body edits needs (when the cache holds every report page's row)."""
+    json_path = str(urls.REPORTS_JSON)
+    frame = None
+    if json_path in written.outputs and (plan.report_pages is not None
+                                         or setup.cache.last_build.body_edits is not None):
+        frame = BodyEditFrame(keys.frame, json_path, written.outputs[json_path].key,
+                              bool(model.site.world_ip_day),
+                              model.templates.get("report.html", ""), model.navigation)
+    pages = sum(1 for plan in model.plans if plan.out_path.suffix == ".html")  # not data files
+    return LastBuild(keys.inputs, pages,
+                     tuple(p for p in source_warnings + list(written.search_warnings)
+                           if p.warning),
+                     tuple(p.message for p in written.search_warnings), frame)
 
 
-def _plan_search(config: SiteConfig, plans, wanted: dict[str, str], cache: BuildCache,
-                 present: dict[str, tuple[int, int]]) -> _SearchStep | None:
-    """What to index, and what of the last build's index can be kept. Pagefind has no
-    incremental mode, so a large archive is indexed a year a bundle (search.Shard) and a
-    change re-indexes only the bundles of the pages it changed."""
-    if not config.search:
-        return None
-    from ..search import pagefind as search_module  # `search` is build()'s switch
-
-    pages = [(plan.out_path, _shard_group(plan)) for plan in plans if plan.body_of is not None]
-    shards = tuple(search_module.Shard(name, group, search_module.shard_key(
-        name, [(path, wanted[str(path)]) for path in members]), members)
-        for name, group, members in search_module.shard_pages(pages))
-    key = search_module.shared_key(shards)
-    known = cache.shard_indexes({shard.name: shard.key for shard in shards})
-    by_key: dict[str, list[str]] = {}  # the last build's files, by key: one pass, not one a shard
-    for path, output in cache.outputs.items():
-        by_key.setdefault(output.key, []).append(path)
-    reuse: dict[str, str] = {}
-    to_index = set()
-    for shard in shards:
-        if not shard.pages:  # nothing to index: an archive without reports or pages
-            continue
-        kept = _intact(cache, by_key.get(shard.key, []), present)
-        entry = f"{shard.bundle}/pagefind-entry.json"
-        if shard.name in known and entry in kept:
-            reuse.update(kept)
-        else:
-            to_index.add(shard.name)
-    shared = _intact(cache, by_key.get(key, []), present)
-    if str(search_module.SHARDS) in shared:
-        reuse.update(shared)
-    needed = bool(to_index) or str(search_module.SHARDS) not in shared
-    return _SearchStep(shards, key, reuse, frozenset(to_index), known, needed)
+def _search_warnings_of(setup: Setup, indexed: SearchFiles | None) -> tuple[Problem, ...]:
+    """The search index's warnings: this build's if it made the index, else the last's."""
+    if not setup.config.search:
+        return ()
+    if indexed is not None:
+        return tuple(search_warnings(setup.site_root, indexed))
+    return tuple(warning(setup.settings_path, 0, message)
+                 for message in setup.cache.last_build.search_warnings)
 
 
-def _shard_group(plan: PagePlan) -> str:
-    """The shard a page is indexed in: its year's, for a report; the pages' otherwise."""
-    from ..search.pagefind import PAGES_SHARD
-
-    year = dict(plan.values).get("year")
-    return PAGES_SHARD if year is None else PurePosixPath(year[1]).stem
-
-
-def _intact(cache: BuildCache, paths: list[str], present: dict[str, tuple[int, int]]
-            ) -> dict[str, str]:
-    """The last build's files of one key, {path: key}, if every one is as it left it."""
-    outputs = cache.outputs
-    if all(present.get(path) == (outputs[path].size, outputs[path].mtime_ns)
-           for path in paths):
-        return {path: outputs[path].key for path in paths}
-    return {}
+def _save(setup: Setup, read_at_ns: int, model: Model, plan: OutputPlan, written: Written,
+          last: LastBuild) -> list[Problem]:
+    """Record the build in the cache; a cache that cannot be written costs only speed."""
+    cache = setup.cache
+    cache.save_outputs(written.outputs)
+    cache.keep_bodies({body_key(p.body_of, setup.config) for p in model.plans if p.body_of})
+    if plan.report_pages is not None:
+        cache.save_report_pages(plan.report_pages)
+    if plan.search is not None:
+        cache.save_shards(shard_rows(plan.search, written.indexed))
+    return cache.commit(generator_fingerprint(), setup.build_key, last, read_at_ns)
 
 
-def _search_warnings(site_root: Path, indexed: SearchFiles) -> list[Problem]:
-    from ..search import pagefind as search_module
-
-    if indexed.fallback_shipped:
-        return []
-    limit = search_module.FALLBACK_LIMIT
-    return [warning(site_root / CONFIG_NAME, 0, (
-        f"the offline search index would be {indexed.fallback_bytes / 1e6:.1f} MB, over the "
-        f"{limit / 1e6:g} MB limit, so it is left out: search works when the site is served "
-        "over HTTP, not when it is opened from disk (the search page says so)"))]
+def _result(setup: Setup, pages: int, outputs: dict[str, Output], written: int,
+            problems: list[Problem]) -> BuildResult:
+    return BuildResult(pages, len(outputs), written, len(outputs) - written,
+                       time.perf_counter() - setup.started,
+                       tuple(sorted(p for p in problems if p.warning)), setup.out_dir)
 
 
-def _template_digests(plans, renderer: Renderer) -> dict[str, str]:
-    from ..pages.render import TemplateProblem
-
-    try:
-        return renderer.template_digests({plan.template for plan in plans})
-    except TemplateProblem as problem:
-        raise SiteError([problem.problem]) from None
-
-
-def _output_keys(plans, static_digests: dict[PurePosixPath, str], templates: dict[str, str],
-                 build_key: str) -> dict[str, str]:
-    """For every output file, a digest of everything it is made from."""
-    keys = {str(plan.out_path): output_key(build_key, templates[plan.template], plan.inputs)
-            for plan in plans}
-    for out_path, file_digest in static_digests.items():
-        keys[str(out_path)] = digest("static", file_digest)
-    return keys
-
-
-def _still_there(output: Output | None, key: str, state: tuple[int, int] | None) -> bool:
-    """Whether the previous build wrote this file from the same inputs, untouched since
-    (`state`: its size and mtime in the output now, None if it is not there)."""
-    return output is not None and output.key == key and \
-        state == (output.size, output.mtime_ns)
-
-
-def _check_static(static: dict[PurePosixPath, Path], plans) -> list[Problem]:
-    pages = {plan.out_path for plan in plans}
-    return [error(src, 0, f"static file {out} would overwrite a generated page — rename it")
-            for out, src in sorted(static.items()) if out in pages]
+def _has_errors(problems: list[Problem]) -> bool:
+    return any(not p.warning for p in problems)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import gc
 import os
-from typing import Callable, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -47,9 +48,8 @@ def map_in_order(func: Callable[[T], R], items: Sequence[T], jobs: int,
                 on_done(len(chunk))
         return results
     import multiprocessing  # loaded only by builds that fork: a third of a no-op's imports
-    from concurrent.futures import ProcessPoolExecutor
-
     import queue as queues
+    from concurrent.futures import ProcessPoolExecutor
 
     global _task
     context = multiprocessing.get_context("fork")
@@ -67,6 +67,7 @@ def map_in_order(func: Callable[[T], R], items: Sequence[T], jobs: int,
     def hand_over(block: bool, futures) -> None:
         """Pass on the workers' chunks that have come; if `block`, wait for one."""
         nonlocal received
+        assert handed is not None and on_results is not None  # only called with on_results
         while True:
             try:
                 start, chunk = handed.get(block, 0.2) if block else handed.get_nowait()
@@ -117,9 +118,10 @@ def _take_chunks(after_each: Callable[[], None] | None = None) -> list[tuple[int
     """Run chunks until none is left: [(first item's index, its results)]. When results
     are handed over as they come, this process's go to the caller's callback (and only
     their starts are returned), a worker's through the queue."""
+    assert _task is not None  # set by map_in_order before it forks
     func, items, next_chunk, done, handed, on_results = _task
     mine = after_each is not None
-    taken = []
+    taken: list[tuple[int, list]] = []
     while True:
         with next_chunk.get_lock():
             start = next_chunk.value * _CHUNK

@@ -17,8 +17,8 @@ import os
 import re
 import shutil
 import tempfile
-from stat import S_ISDIR, S_ISLNK
 from pathlib import Path, PurePosixPath
+from stat import S_ISDIR, S_ISLNK
 
 from ..errors import Problem, error
 
@@ -36,18 +36,9 @@ def inspect_output(site_root: Path, out_dir: Path
     """The refusals of check_output_dir, and, from the same walk, the (size, mtime_ns) and
     the inode of every file the output holds, by output path: a rebuild compares these
     with what it wrote last time instead of looking at each file again."""
-    out = out_dir.resolve()
-    root = site_root.resolve()
-    home = Path.home().resolve()
-    if out in (Path(out.anchor), home) or home.is_relative_to(out) or root.is_relative_to(out):
-        return [error(out_dir, 0, "refusing to write the site here: it would replace the site "
-                                  "sources or a home or root directory — choose an empty or new "
-                                  "directory such as public/")], {}, {}
-    for source in ("content", "templates", "static"):
-        if out.is_relative_to(root / source):
-            return [error(out_dir, 0, f"refusing to write the site inside {source}/ — "
-                                      "choose a directory outside the sources, such as "
-                                      "public/")], {}, {}
+    refused = misplaced_output(site_root, out_dir)
+    if refused is not None:
+        return [refused], {}, {}
     if out_dir.is_symlink():
         return [error(out_dir, 0, "the output directory is a symbolic link; refusing to follow "
                                   "it — remove the link or choose another directory")], {}, {}
@@ -70,6 +61,24 @@ def inspect_output(site_root: Path, out_dir: Path
                                   f"write ({shown}) — move them (into static/ if they belong in "
                                   "the site), or choose another output directory")], {}, {}
     return [], present, inodes
+
+
+def misplaced_output(site_root: Path, out_dir: Path) -> Problem | None:
+    """Why the output may not be at `out_dir` at all, or None: nothing, not even a lock
+    file beside it, is ever written there."""
+    out = out_dir.resolve()
+    root = site_root.resolve()
+    home = Path.home().resolve()
+    if out in (Path(out.anchor), home) or home.is_relative_to(out) or root.is_relative_to(out):
+        return error(out_dir, 0, "refusing to write the site here: it would replace the site "
+                                 "sources or a home or root directory — choose an empty or new "
+                                 "directory such as public/")
+    for source in ("content", "templates", "static"):
+        if out.is_relative_to(root / source):
+            return error(out_dir, 0, f"refusing to write the site inside {source}/ — "
+                                     "choose a directory outside the sources, such as "
+                                     "public/")
+    return None
 
 
 def _walk_output(out_dir: Path

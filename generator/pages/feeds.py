@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import PurePosixPath
 
-from . import plan
 from .. import urls
-from ..source.settings import SiteConfig
 from ..source.content import Report
+from ..source.settings import SiteConfig
+from . import plan
 from .site import ReportCard
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -27,6 +28,7 @@ def atom_feed(config: SiteConfig, entries: tuple[ReportCard, ...]) -> bytes:
     """The newest reports as an Atom 1.0 feed. A partial date stands for its earliest
     possible day, so a report whose year is unknown sorts below every dated one."""
     base = config.base_url
+    assert base is not None  # planned only with a base_url
     feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": config.language})
     _text(feed, "title", config.title)
     _text(feed, "subtitle", config.description)
@@ -53,10 +55,12 @@ def atom_feed(config: SiteConfig, entries: tuple[ReportCard, ...]) -> bytes:
 
 
 def sitemap(config: SiteConfig, pages: tuple[str, ...]) -> bytes:
+    base = config.base_url
+    assert base is not None  # planned only with a base_url
     urlset = ET.Element("urlset", {"xmlns": SITEMAP_NS})
     for page in pages:
         url = ET.SubElement(urlset, "url")
-        _text(url, "loc", urls.absolute_url(config.base_url, PurePosixPath(page)))
+        _text(url, "loc", urls.absolute_url(base, PurePosixPath(page)))
     return _xml(urlset)
 
 
@@ -105,7 +109,7 @@ def reports_json_of_lines(config: SiteConfig, lines: list[str]) -> bytes:
     head = json.dumps({"language": config.language, "site": config.title},
                       ensure_ascii=False, sort_keys=True)
     body = ",\n".join(lines)
-    return f'{head[:-1]}, "reports": [\n{body}\n]}}\n'.encode("utf-8")
+    return f'{head[:-1]}, "reports": [\n{body}\n]}}\n'.encode()
 
 
 def _summary(card: ReportCard) -> str:
@@ -133,5 +137,6 @@ def _xml(root: ET.Element) -> bytes:
 
 
 # Page plans name these outputs in place of a template.
-WRITERS = {plan.FEED: atom_feed, plan.SITEMAP: sitemap, plan.ROBOTS: robots,
-           plan.REPORTS_JSON: reports_json}
+WRITERS: dict[str, Callable[..., bytes]] = {
+    plan.FEED: atom_feed, plan.SITEMAP: sitemap, plan.ROBOTS: robots,
+    plan.REPORTS_JSON: reports_json}

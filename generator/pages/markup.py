@@ -4,9 +4,11 @@ from __future__ import annotations
 import html
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import markdown
+import markdown.inlinepatterns
 import markdown.treeprocessors
 import markdown.util
 import nh3
@@ -66,6 +68,11 @@ class _TriggerCheckingInline(_InlineProcessor):
     """Python-Markdown's inline stage, trying a pattern on a text only when the text holds
     one of the pattern's triggers; otherwise the same, step for step."""
 
+    # Inherited and private, so the stubs leave it out; they also say inlinePatterns holds
+    # InlineProcessors where it holds Patterns (the arg-type ignore below).
+    _InlineProcessor__applyPattern: Callable[[markdown.inlinepatterns.Pattern, str, int, int],
+                                             tuple[str, bool, int]]
+
     def __init__(self, md: markdown.Markdown, triggers: tuple[tuple[str, ...], ...]):
         super().__init__(md)
         self.triggers = triggers  # by pattern index
@@ -81,7 +88,8 @@ class _TriggerCheckingInline(_InlineProcessor):
             matched = False
             if any(trigger in data for trigger in self.triggers[patternIndex]):
                 data, matched, start = self._InlineProcessor__applyPattern(
-                    self.inlinePatterns[patternIndex], data, patternIndex, start)
+                    self.inlinePatterns[patternIndex],  # type: ignore[arg-type]  # stub bug
+                    data, patternIndex, start)
             if not matched:  # as a pattern that does not match: the next, from the start
                 patternIndex += 1
                 start = 0
@@ -101,15 +109,17 @@ def _converter() -> markdown.Markdown:
 
 def _use_trigger_checks(md: markdown.Markdown) -> None:
     # Only where the shortcut is known to be exact: another Markdown version may add a
-    # pattern with another trigger, or rename what the shortcut overrides or calls.
-    names = [item.name for item in md.inlinePatterns._priority]
+    # pattern with another trigger, or rename what the shortcut overrides or calls. (A
+    # registry's `_priority` is private, so the stubs leave it out.)
+    names = [item.name for item in md.inlinePatterns._priority]  # type: ignore[attr-defined]
     if ("inline" in md.treeprocessors
             and type(md.treeprocessors["inline"]) is _InlineProcessor
             and hasattr(_InlineProcessor, _HANDLE_INLINE)
             and hasattr(_InlineProcessor, _APPLY_PATTERN)
             and sorted(names) == sorted(_INLINE_TRIGGERS)):
         names.sort(key=md.inlinePatterns.get_index_for_name)
-        priority = next(item.priority for item in md.treeprocessors._priority
+        priority = next(item.priority
+                        for item in md.treeprocessors._priority  # type: ignore[attr-defined]
                         if item.name == "inline")
         md.treeprocessors.register(
             _TriggerCheckingInline(md, tuple(_INLINE_TRIGGERS[name] for name in names)),
@@ -120,7 +130,8 @@ def render_markdown(text: str, *, allow_raw_html: bool = False) -> Rendered:
     md = _converter()
     md.reset()
     html = md.convert(text)
-    headings = tuple(_flatten(md.toc_tokens))
+    # The toc extension sets md.toc_tokens; the stubs' Markdown cannot declare it.
+    headings = tuple(_flatten(md.toc_tokens))  # type: ignore[attr-defined]
     if not allow_raw_html:
         html = sanitise_html(html)
     return Rendered(html, headings)

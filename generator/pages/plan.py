@@ -110,8 +110,8 @@ def plan_pages(site: Site) -> tuple[PagePlan, ...]:
         _plan(urls.SEARCH, "search.html", "search"),
     ]
     has_world_ip_day = bool(site.world_ip_day)
-    for entry in site.reports:
-        plans.append(report_plan(entry, has_world_ip_day, memo))
+    for report_entry in site.reports:
+        plans.append(report_plan(report_entry, has_world_ip_day, memo))
     for kind, groups in ((TAG, site.tags), (REGION, site.regions)):
         plans.append(_plan(kind.index_path, "group_index.html", kind.section, kind=kind,
                            groups=tuple((g.name, g.out_path, len(g.reports)) for g in groups)))
@@ -172,7 +172,7 @@ def _make_plan(out_path: PurePosixPath, template: str, section: str, *, memo: di
     return PagePlan(out_path, template, section, items, digest.hexdigest(), body_of)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _name_bytes(name: str) -> bytes:
     return f"\x1d{name}\x1f".encode()
 
@@ -185,7 +185,7 @@ _BY_REPR = frozenset({str, int, bool, type(None), PurePosixPath})
 def _feed(digest, value: object, memo: dict[int, bytes]) -> None:
     """Add a value to a digest; reports and pages by their file digest, cards by theirs."""
     kind = type(value)
-    if kind is ReportCard:
+    if type(value) is ReportCard:  # not `kind is`: mypy narrows only this form
         digest.update(b"C" + value.digest.encode())
     elif kind in _BY_REPR:
         digest.update(b"V" + repr(value).encode() + b"\x1f")

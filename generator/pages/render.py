@@ -9,10 +9,10 @@ from urllib.parse import quote
 import jinja2
 import jinja2.meta
 
-from . import citation, feeds
 from .. import urls
-from ..source.settings import SiteConfig
 from ..errors import Problem, error
+from ..source.settings import SiteConfig
+from . import citation, feeds
 from .markup import Rendered
 from .plan import PagePlan
 
@@ -54,11 +54,11 @@ def _linker(page_path: PurePosixPath, base_url: str | None):
     saves every link (tens a page) looking the page up in the template's context."""
     if page_path == urls.NOT_FOUND and base_url:
         # Servers show the 404 page at any depth, where relative links would lead astray.
-        def href(target, anchor: str = "") -> str:
+        def absolute_href(target, anchor: str = "") -> str:
             to_path = target if isinstance(target, PurePosixPath) else target.out_path
             return urls.absolute_url(base_url, to_path) + (f"#{quote(anchor, safe='')}"
                                                            if anchor else "")
-        return href
+        return absolute_href
 
     def href(target, anchor: str = "") -> str:
         return urls.relative_url(page_path, target if isinstance(target, PurePosixPath)
@@ -110,6 +110,7 @@ class Renderer:
     def _collect(self, name: str, templates: dict[str, tuple[str, list[str]]]) -> None:
         if name in templates:
             return
+        assert self.env.loader is not None  # make_environment gives it one
         source, _, _ = self.env.loader.get_source(self.env, name)
         # A name computed at run time cannot be followed; None stands for it.
         children = [c for c in jinja2.meta.find_referenced_templates(self.env.parse(source))
@@ -134,7 +135,9 @@ def _closure_digest(name: str, templates: dict[str, tuple[str, list[str]]]) -> s
 
 def _template_problem(exc: Exception, templates_dir: Path, plan: PagePlan | None,
                       name: str | None = None) -> Problem:
-    name = name or plan.template
+    if not name:
+        assert plan is not None  # called with a plan or a template name
+        name = plan.template
     if isinstance(exc, jinja2.TemplateNotFound):
         return error(templates_dir / name, 0, f"template {exc.name!r} not found — every site "
                                               f"needs it in {templates_dir}")

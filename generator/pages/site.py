@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from .. import urls
-from ..source.settings import SiteConfig
 from ..source.content import Content, Link, Page, Report, Source
 from ..source.dates import PartialDate
+from ..source.settings import SiteConfig
 
 WORLD_IP_DAY = "世界知识产权日"
 # The World IP Day index groups its links by what they are; the first group that matches wins.
@@ -33,7 +33,7 @@ class ReportCard:
     digest: str = field(default="", compare=False)
 
     @classmethod
-    def of(cls, report: Report) -> "ReportCard":
+    def of(cls, report: Report) -> ReportCard:
         fields = (report.slug, report.title, report.date.iso, str(report.date.uncertain),
                   report.place or "", report.region or "", "\x1e".join(report.tags),
                   report.summary or "")
@@ -125,7 +125,7 @@ def build_site(config: SiteConfig, content: Content) -> Site:
                     older=cards[i + 1] if i + 1 < len(cards) else None,
                     related=related[i], year_name=year_of[card.slug].name,
                     year_path=year_of[card.slug].out_path)
-        for i, (report, card) in enumerate(zip(reports, cards)))
+        for i, (report, card) in enumerate(zip(reports, cards, strict=True)))
     return Site(
         config=config,
         reports=entries,
@@ -199,16 +199,20 @@ def related_links_of(report: Report, links: tuple[Link, ...]) -> tuple[Link, ...
     return _links_by_source_page(links).get(_source_page(report.source), ())
 
 
-def _source_page(source: Source | None) -> tuple[str | None, str] | None:
+# (site, page title) of the page a source names; None when it names none, which finds no links.
+_SourcePage = tuple[str | None, str] | None
+
+
+def _source_page(source: Source | None) -> _SourcePage:
     if source is None or source.page_title is None:
         return None
     return (source.site, source.page_title)
 
 
-def _links_by_source_page(links: tuple[Link, ...]) -> dict[tuple, tuple[Link, ...]]:
+def _links_by_source_page(links: tuple[Link, ...]) -> dict[_SourcePage, tuple[Link, ...]]:
     """Titles each source page listed that the World IP Day index does not take: they are
     shown as related reading on the reports archived from that page."""
-    grouped: dict[tuple, list[Link]] = defaultdict(list)
+    grouped: dict[_SourcePage, list[Link]] = defaultdict(list)
     for link in links:
         page = _source_page(link.source)
         if page is not None and WORLD_IP_DAY not in link.title:

@@ -18,6 +18,7 @@ and names them by their content, which makes the bundle byte-identical for the s
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -25,12 +26,13 @@ import os
 import re
 import shutil
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .. import urls
-from ..errors import Problem, error
 from ..digests import digest
+from ..errors import Problem, error
 
 PAGEFIND_VERSION = "1.5.2"  # keep in step with pyproject.toml
 INSTALL_HINT = ("install it with `python3 -m pip install "
@@ -104,7 +106,7 @@ class ShardIndex:
                           ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, text: str) -> "ShardIndex":
+    def from_json(cls, text: str) -> ShardIndex:
         rows, words = json.loads(text)
         return cls(tuple(SearchRecord(str(u), str(t), str(d), str(p), tuple(r), tuple(g),
                                       str(y), str(x)) for u, t, d, p, r, g, y, x in rows),
@@ -177,7 +179,7 @@ def build_search_files(site_dir: Path, shards: list[Shard], to_index: set[str],
     pagefind_bytes = 0
     chosen = [shard for shard in shards if shard.name in to_index and shard.pages]
     whole = len([shard for shard in shards if shard.pages]) == 1
-    for shard, bundle in zip(chosen, _index(site_dir, chosen, language, whole)):
+    for shard, bundle in zip(chosen, _index(site_dir, chosen, language, whole), strict=True):
         bundle = _normalise({path: data for path, data in bundle.items()
                              if str(path) not in _UNUSED})
         indexes[shard.name] = ShardIndex(tuple(fallback_records(bundle, list(shard.pages))),
@@ -210,7 +212,7 @@ def index_words(bundle: dict[PurePosixPath, bytes]) -> list[str]:
     search.js splits Chinese queries into these words instead (single characters need no
     list), so a query asks for exactly the words the index has.
     """
-    words = set()
+    words: set[str] = set()
     for path, data in bundle.items():
         if path.parts[0] == "index":
             chunk = _cbor_loads(_unpack(data, path))
@@ -266,7 +268,7 @@ def _script(data: dict) -> bytes:
     # line in older JavaScript engines.
     text = text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     return (f"// ipr-archive offline search index, written by the build.\n"
-            f"window.{FALLBACK_GLOBAL} = {text};\n").encode("utf-8")
+            f"window.{FALLBACK_GLOBAL} = {text};\n").encode()
 
 
 # --- Running Pagefind ----------------------------------------------------------------
@@ -333,6 +335,7 @@ def _run_pagefind(runs: list[tuple[Path, str, Path]], language: str) -> None:
     except ImportError:
         raise SearchFailed(f"the pagefind package is not installed — {INSTALL_HINT}") from None
     config = IndexConfig(force_language=language, keep_index_url=True)
+    whole = False  # every bundle seen complete before the binary was stopped
 
     async def run() -> None:
         try:
@@ -341,6 +344,7 @@ def _run_pagefind(runs: list[tuple[Path, str, Path]], language: str) -> None:
             raise SearchFailed(f"the Pagefind binary could not be started ({exc}) — "
                                f"{INSTALL_HINT}") from None
         process = service._backend  # pinned 1.5.2: the API waits forever if the binary dies
+        nonlocal whole
         ok = False
         try:
             async def calls() -> None:
@@ -352,6 +356,10 @@ def _run_pagefind(runs: list[tuple[Path, str, Path]], language: str) -> None:
             work = asyncio.ensure_future(calls())
             exited = asyncio.ensure_future(process.wait())
             await asyncio.wait({work, exited}, return_when=asyncio.FIRST_COMPLETED)
+            if work.done() and not work.exception():
+                # Pagefind 1.5.2 answers "written" before its files are (Pagefind#1271):
+                # give the writes time to land before the binary is stopped.
+                whole = await _settled([bundle_dir for _, _, bundle_dir in runs])
             if not work.done():
                 work.cancel()
                 raise SearchFailed(f"the Pagefind binary stopped (exit status "
@@ -362,10 +370,9 @@ def _run_pagefind(runs: list[tuple[Path, str, Path]], language: str) -> None:
             except SearchFailed:
                 raise
             except Exception as exc:  # Pagefind's own error replies arrive as Exception
-                try:  # a lost connection means the binary is stopping: let it finish
+                # a lost connection means the binary is stopping: let it finish
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(process.wait(), 1)
-                except asyncio.TimeoutError:
-                    pass
                 if process.returncode is not None:
                     raise SearchFailed(f"the Pagefind binary stopped (exit status "
                                        f"{process.returncode}: {exc}) — {INSTALL_HINT}") from None
@@ -389,10 +396,51 @@ def _run_pagefind(runs: list[tuple[Path, str, Path]], language: str) -> None:
         entry = bundle_dir / "pagefind-entry.json"
         if not entry.is_file():
             raise SearchFailed(f"Pagefind wrote no index to {bundle_dir} — {INSTALL_HINT}")
+        torn = None if whole else _torn(bundle_dir)
+        if torn is not None:
+            raise SearchFailed(f"Pagefind left {torn} incomplete (the machine may be "
+                               "overloaded) — build again")
         version = json.loads(entry.read_text("utf-8")).get("version")
         if version != PAGEFIND_VERSION:
             raise SearchFailed(f"Pagefind {version} was run, but this generator reads the "
                                f"files of Pagefind {PAGEFIND_VERSION} — {INSTALL_HINT}")
+
+
+async def _settled(bundle_dirs: list[Path], patience: float = 10.0) -> bool:
+    """Wait until every bundle is whole and no file in it grew over one short look
+    (True), or `patience` seconds have passed (False)."""
+    import asyncio
+
+    def sizes() -> dict[Path, int]:
+        return {path: path.stat().st_size for folder in bundle_dirs if folder.is_dir()
+                for path in folder.rglob("*") if path.is_file()}
+
+    waited, before = 0.0, sizes()
+    while waited < patience:
+        await asyncio.sleep(0.02)
+        waited += 0.02
+        now = sizes()
+        if now == before and all(_torn(folder) is None for folder in bundle_dirs):
+            return True
+        before = now
+    return False
+
+
+def _torn(bundle_dir: Path) -> str | None:
+    """The first file of a bundle that is not whole, or None: the entry must be JSON, and
+    every compressed file must decompress to its end (gzip's trailer has its length)."""
+    entry = bundle_dir / "pagefind-entry.json"
+    try:
+        json.loads(entry.read_bytes())
+    except (OSError, ValueError):
+        return entry.name
+    for path in sorted(bundle_dir.rglob("*")):
+        if path.suffix.startswith((".pf_", ".pagefind")) and path.is_file():
+            try:
+                gzip.decompress(path.read_bytes())
+            except (OSError, EOFError, zlib.error):
+                return path.relative_to(bundle_dir).as_posix()
+    return None
 
 
 # --- Making Pagefind's bundle deterministic ------------------------------------------

@@ -4,13 +4,17 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar, cast
 
-from .dates import DateError, PartialDate, parse_date
 from ..errors import Problem, SiteError, error
+from .dates import DateError, PartialDate, parse_date
 from .fields import FieldReader, as_mapping
-from .textfile import decode_source, read_source_bytes, read_source_text
+from .textfile import decode_source, read_source_bytes
 from .yamlnodes import Scalar, Seq, parse_yaml
 
 REPORTS_DIR = Path("content/reports")
@@ -143,10 +147,49 @@ def content_of(sources, links) -> Content:
 
 def parse_source(kind: str, path: Path, data: bytes) -> tuple[Report | Page | None,
                                                                list[Problem]]:
-    """Parse one report or page from its bytes: a pure function of its arguments."""
-    problems: list[Problem] = []
-    parse = load_report if kind == "report" else load_page
-    return parse(path, data, problems), problems
+    """Parse one report or page from its bytes: a pure function of its arguments, and so
+    done once per path and bytes within parsed_once()."""
+    def parse() -> tuple[Report | Page | None, list[Problem]]:
+        problems: list[Problem] = []
+        return (load_report if kind == "report" else load_page)(path, data, problems), problems
+
+    return _once(kind, path, data, parse)
+
+
+T = TypeVar("T")
+# What parsed_once() has parsed: (kind, path, digest of the bytes) -> (result, problems).
+# A context variable, so a build in another thread parses as before; workers forked by
+# a build inside the block inherit it with the rest of the process.
+_parsed: ContextVar[dict[tuple[str, Path, str], tuple[object, tuple[Problem, ...]]] | None] = \
+    ContextVar("_parsed", default=None)
+
+
+@contextmanager
+def parsed_once() -> Iterator[None]:
+    """Within the block, a source (or links file) is parsed once: parsing the same path
+    with the same bytes again returns the first result. `check` loads the content it
+    reports on and then builds it; the build's parsing takes the load's results."""
+    outer = _parsed.get()
+    token = _parsed.set({} if outer is None else outer)  # a block inside one shares it
+    try:
+        yield
+    finally:
+        _parsed.reset(token)
+
+
+def _once(kind: str, path: Path, data: bytes,
+          parse: Callable[[], tuple[T, list[Problem]]]) -> tuple[T, list[Problem]]:
+    """parse(), or within parsed_once() the result it gave for these bytes before."""
+    memo = _parsed.get()
+    if memo is None:
+        return parse()
+    key = (kind, path, digest_of(data))
+    earlier = memo.get(key)
+    if earlier is None:
+        found, problems = parse()
+        memo[key] = (found, tuple(problems))  # a tuple: no caller's list is shared
+        return found, problems
+    return cast(T, earlier[0]), list(earlier[1])  # stored by this kind's parse
 
 
 def body_text(source: Report | Page) -> str:
@@ -227,7 +270,9 @@ def _check_body_depth(text: str, body: str, path: Path) -> list[Problem]:
     bounded line prefix bounds it."""
     problems: list[Problem] = []
     for match in _NESTING_PREFIX.finditer(body):
-        prefix = _NESTING_MARKS.match(match.group()).group()
+        marks = _NESTING_MARKS.match(match.group())
+        assert marks is not None  # the pattern matches the empty string too
+        prefix = marks.group()
         width = len(prefix.expandtabs(4))
         if width > MAX_NESTING_PREFIX:
             # The body is the end of the file, less the blank lines after it.
@@ -297,6 +342,7 @@ def load_report(path: Path, data: bytes, problems: list[Problem]) -> Report | No
     _check_limits(fields, {"title": title, "place": place, "summary": summary}, tags)
     if _has_errors(problems, path):
         return None
+    assert slug is not None and title is not None and date is not None  # else an error above
     field_lines = tuple((key.text, key.line) for key, _ in fields.mapping.entries)
     return Report(path, slug, title, date, body, place, region, tags, summary, source, draft,
                   field_lines, digest_of(data), body_sha256(body), as_found=as_found)
@@ -315,24 +361,37 @@ def load_page(path: Path, data: bytes, problems: list[Problem]) -> Page | None:
     _check_limits(fields, {"title": title, "description": description}, ())
     if _has_errors(problems, path):
         return None
+    assert slug is not None and title is not None  # else an error above
     return Page(path, slug, title, body, description, draft, digest_of(data))
 
 
 def load_links(path: Path, problems: list[Problem]) -> list[Link]:
     if not path.is_file():
         return []
-    text, read_problems = read_source_text(path)
+    data, read_problems = read_source_bytes(path)
     problems.extend(read_problems)
-    if text is None:
+    if data is None:
         return []
+    links, parse_problems = _once("links", path, data, lambda: _parse_links(path, data))
+    problems.extend(parse_problems)
+    return list(links)
+
+
+def _parse_links(path: Path, data: bytes) -> tuple[tuple[Link, ...], list[Problem]]:
+    """The entries of the links file, from its bytes."""
+    problems: list[Problem] = []
+    text, decode_problems = decode_source(path, data)
+    problems.extend(decode_problems)
+    if text is None:
+        return (), problems
     root, yaml_problems = parse_yaml(text, path)
     problems.extend(yaml_problems)
     if root is None:
-        return []
+        return (), problems
     if not isinstance(root, Seq):
         problems.append(error(path, root.line, "the links file must be a list of entries, each "
                                                "starting with `- title: …`"))
-        return []
+        return (), problems
     links = []
     for item in root.items:
         mapping = as_mapping(item, path, problems, "a link entry", item.line)
@@ -345,7 +404,7 @@ def load_links(path: Path, problems: list[Problem]) -> list[Link]:
         source = _read_source(fields.mapping_of("source"))
         if title:
             links.append(Link(path, mapping.line, title, url, source))
-    return links
+    return tuple(links), problems
 
 
 def _has_errors(problems: list[Problem], path: Path) -> bool:
@@ -375,7 +434,7 @@ def _read_slug(fields: FieldReader, path: Path) -> str | None:
                                               "digits and hyphens, e.g. `slug: dafeng-ip-meeting`"))
         return None
     if not SLUG.match(slug):
-        fields.problems.append(error(path, fields.mapping.get("slug").line,
+        fields.problems.append(error(path, fields.line_of("slug"),
                                      f"slug {slug!r} may hold only a-z, 0-9 and single hyphens "
                                      "between them — e.g. `slug: dafeng-ip-meeting`"))
         return None
@@ -386,7 +445,7 @@ def _safe_name(fields: FieldReader, name: str, value: str | None) -> str | None:
     if value is None:
         return None
     if _UNSAFE_NAME.search(value) or len(value) > 60:
-        fields.problems.append(error(fields.path, fields.mapping.get(name).line,
+        fields.problems.append(error(fields.path, fields.line_of(name),
                                      f"{name} {value!r} cannot name a page — keep it under 60 "
                                      "characters, without / \\ : ? # % or control characters, "
                                      "and not a name Windows reserves (CON, NUL, …)"))
@@ -399,12 +458,12 @@ def _check_limits(fields: FieldReader, texts: dict[str, str | None],
     for name, value in texts.items():
         if value is not None and len(value) > TEXT_LIMITS[name]:
             fields.problems.append(error(
-                fields.path, fields.mapping.get(name).line,
+                fields.path, fields.line_of(name),
                 f"'{name}' is {len(value):,} characters long; the limit is "
                 f"{TEXT_LIMITS[name]:,} — shorten it (the full text belongs in the body)"))
     if len(tags) > MAX_TAGS:
         fields.problems.append(error(
-            fields.path, fields.mapping.get("tags").line,
+            fields.path, fields.line_of("tags"),
             f"{len(tags):,} tags; a report may have at most {MAX_TAGS} — keep the subjects "
             "a reader would browse by"))
 
@@ -419,7 +478,7 @@ def _read_as_found(fields: FieldReader, body: str) -> tuple[str, ...]:
     for excerpt in excerpts:
         if excerpt not in body:
             fields.problems.append(error(
-                fields.path, lines.get(excerpt, node.line),
+                fields.path, lines.get(excerpt, fields.line_of("as_found")),
                 f"as_found excerpt {excerpt!r} is not in the body — copy it exactly from the "
                 "text, or remove it if the slip was corrected"))
     return excerpts
@@ -428,7 +487,7 @@ def _read_as_found(fields: FieldReader, body: str) -> tuple[str, ...]:
 def _read_url(fields: FieldReader, name: str) -> str | None:
     url = fields.text(name)
     if url is not None and not _WEB_URL.match(url):
-        fields.problems.append(error(fields.path, fields.mapping.get(name).line,
+        fields.problems.append(error(fields.path, fields.line_of(name),
                                      f"{name} {url!r} is not an http(s) address — write the full "
                                      "address, starting with https:// or http://"))
         return None

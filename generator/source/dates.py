@@ -67,6 +67,7 @@ class PartialDate:
         """The first day the date can stand for. An unknown year gives the first year in
         which the day exists (year 1, or year 4 for 29 February): never a guessed year."""
         if self.year is None:
+            assert self.month is not None and self.day is not None  # XXXX-MM-DD has both
             year = 4 if (self.month, self.day) == (2, 29) else 1
             return datetime.date(year, self.month, self.day)
         return datetime.date(self.year, self.month or 1, self.day or 1)
@@ -86,6 +87,8 @@ def parse_date(text: str) -> PartialDate:
     if not match:
         raise DateError(f"{text!r} is not a date — {FORMATS_HELP}")
     uncertain = match["uncertain"] is not None
+    month: int | None
+    day: int | None
     if match["umonth"]:
         month, day = int(match["umonth"]), int(match["uday"])
         # February 29th exists in some year, so it is possible when the year is unknown.

@@ -30,6 +30,12 @@ class FieldReader:
         self._fail(self.mapping.line, f"missing required field '{name}' — add a line such as "
                                       f"`{name}: {example}`")
 
+    def line_of(self, name: str) -> int:
+        """The line of a field that was read, for a problem found in its value."""
+        node = self.mapping.get(name)
+        assert node is not None  # a value was read from it, so the field is there
+        return node.line
+
     def text(self, name: str, *, required: bool = False, example: str = "…") -> str | None:
         node = self.mapping.get(name)
         if node is None or (isinstance(node, Scalar) and node.is_null):
@@ -106,7 +112,7 @@ class FieldReader:
                 values[value] = None
         return tuple(values)
 
-    def mapping_of(self, name: str) -> "FieldReader | None":
+    def mapping_of(self, name: str) -> FieldReader | None:
         node = self.mapping.get(name)
         if node is None or (isinstance(node, Scalar) and node.is_null):
             return None

@@ -5,8 +5,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from .. import urls
-from .content import Content, Page, Report
 from ..errors import Problem, error
+from .content import Content, Page, Report
 
 
 def published(content: Content, include_drafts: bool) -> Content:

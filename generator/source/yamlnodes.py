@@ -43,18 +43,18 @@ class Scalar:
 
 @dataclass(frozen=True)
 class Seq:
-    items: tuple["Node", ...]
+    items: tuple[Node, ...]
     line: int
     kind: str = "list"
 
 
 @dataclass(frozen=True)
 class Mapping:
-    entries: tuple[tuple[Scalar, "Node"], ...]
+    entries: tuple[tuple[Scalar, Node], ...]
     line: int
     kind: str = "mapping"
 
-    def get(self, key: str) -> "Node | None":
+    def get(self, key: str) -> Node | None:
         for k, v in self.entries:
             if k.text == key:
                 return v
@@ -87,6 +87,10 @@ def parse_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Node | None,
         return None, [error(path, refused.line + offset, refused.message)]
     except yaml.MarkedYAMLError as exc:
         return None, [_yaml_problem(exc, text, path, offset)]
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        line = first_line + text.count("\n", 0, max(exc.position, 0))
+        return None, [error(path, line, f"the character U+{exc.character:04X} is not allowed "
+                                        "in YAML — delete it (it is usually invisible)")]
     except yaml.YAMLError as exc:  # errors without a position
         return None, [error(path, first_line, f"invalid YAML: {exc} — check the syntax")]
     finally:
@@ -155,7 +159,7 @@ def _entries(items: list[Node], path: Path,
              problems: list[Problem]) -> tuple[tuple[Scalar, Node], ...]:
     entries: list[tuple[Scalar, Node]] = []
     seen: dict[str, int] = {}
-    for key, value in zip(items[::2], items[1::2]):
+    for key, value in zip(items[::2], items[1::2], strict=False):
         if not isinstance(key, Scalar):
             problems.append(error(path, key.line, "a key must be a plain name — write "
                                                   "`name: value`"))
@@ -182,7 +186,8 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, path: Path, offset: int)
     line = mark.line + offset if mark else offset
     if _indented_with_tab(text, exc.problem_mark) or "'\\t'" in what:
         hint = "indent with spaces, not tabs"
-    elif "found unexpected end of stream" in what or "while scanning a quoted scalar" in str(exc.context):
+    elif ("found unexpected end of stream" in what
+          or "while scanning a quoted scalar" in str(exc.context)):
         hint = "a quoted value is not closed: add the closing quote"
     elif "could not find expected ':'" in what:
         hint = "a line is neither `key: value` nor part of the value above — fix or remove it"

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import pytest
 
-from generator.build.pipeline import BuildResult, build
+from generator.build.pipeline import BuildOptions, BuildResult, build
 
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = Path(__file__).resolve().parent / "node_modules"
@@ -102,7 +102,7 @@ def build_copy(tmp: Path, base_url: str | None) -> BuiltSite:
     site = copy_site(tmp / "site", base_url)
     out = tmp / "root" / "archive"
     out.parent.mkdir(exist_ok=True)
-    result = build(site, out, use_cache=False, jobs=1)
+    result = build(site, out, BuildOptions(use_cache=False, jobs=1))
     return BuiltSite(out, result, page_types(out))
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser.conftest import PAGE_TYPES
+from tests.browser.conftest import PAGE_TYPES
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 from lxml import etree
 
-from browser.conftest import BASE_URL, REPO
+from tests.browser.conftest import BASE_URL, REPO
 
 pytestmark = pytest.mark.browser
 

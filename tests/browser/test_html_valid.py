@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from browser.conftest import PAGE_TYPES
+from tests.browser.conftest import PAGE_TYPES
 
 pytestmark = pytest.mark.browser
 

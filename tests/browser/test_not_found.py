@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from browser.conftest import heading, nav_link
+from tests.browser.conftest import heading, nav_link
 
 pytestmark = pytest.mark.browser
 

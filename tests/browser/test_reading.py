@@ -7,7 +7,7 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
-from browser.conftest import PAGE_TYPES, REPO, heading, nav_link
+from tests.browser.conftest import PAGE_TYPES, REPO, heading, nav_link
 
 pytestmark = pytest.mark.browser
 

@@ -4,8 +4,8 @@ search, and a report added as Markdown found after one rebuild."""
 from __future__ import annotations
 
 import functools
-import json
 import http.server
+import json
 import re
 import threading
 from pathlib import Path
@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser.conftest import copy_site
-from generator.build.pipeline import build
+from generator.build.pipeline import BuildOptions, build
+from tests.browser.conftest import copy_site
 
 pytestmark = pytest.mark.browser
 
@@ -167,11 +167,11 @@ def _serve(directory: Path):
 def test_a_report_added_as_markdown_is_found_after_one_rebuild(page, tmp_path):
     site = copy_site(tmp_path / "site", None)
     out = tmp_path / "out"
-    build(site, out, jobs=1)
+    build(site, out, BuildOptions(jobs=1))
     (site / "content" / "reports" / "blueberry-trial.md").write_text(
         "---\ntitle: 某县蓝莓试验田知识产权座谈会\ndate: 2024-04-26\nplace: 某县\n"
         "region: 示例省\ntags: [专利]\n---\n\n座谈会讨论了蓝莓新品种的植物新品种权。\n", "utf-8")
-    build(site, out, jobs=1)  # one incremental rebuild, cache and all
+    build(site, out, BuildOptions(jobs=1))  # one incremental rebuild, cache and all
     server = _serve(out)
     try:
         for base in (f"http://127.0.0.1:{server.server_address[1]}/", out.as_uri() + "/"):
@@ -187,7 +187,7 @@ def test_a_report_added_as_markdown_is_found_after_one_rebuild(page, tmp_path):
 def test_a_build_without_search_says_so_on_the_search_page(page, tmp_path):
     site = copy_site(tmp_path / "site", None)
     out = tmp_path / "out"
-    build(site, out, use_cache=False, jobs=1, search=False)
+    build(site, out, BuildOptions(use_cache=False, jobs=1, search=False))
     page.goto((out / "index.html").as_uri())
     expect(page.locator(".site-search")).to_have_count(0)
     page.goto((out / "search" / "index.html").as_uri() + "?q=专利")
@@ -201,7 +201,7 @@ def test_offline_search_too_large_for_the_archive_is_explained(page, tmp_path, m
     monkeypatch.setattr(search, "FALLBACK_LIMIT", 1000)
     site = copy_site(tmp_path / "site", None)
     out = tmp_path / "out"
-    build(site, out, use_cache=False, jobs=1)
+    build(site, out, BuildOptions(use_cache=False, jobs=1))
     open_search(page, out.as_uri() + "/", "专利")
     expect(page.locator("#search-status")).to_contain_text("从磁盘打开本站时不能搜索")
     expect(page.locator("#search-status")).to_contain_text("超过 1 KB 的上限")
@@ -213,7 +213,7 @@ def test_more_results_are_shown_on_request_and_focus_moves_to_them(page, tmp_pat
 
     site = write_corpus(45, tmp_path / "site")
     out = tmp_path / "out"
-    build(site, out, use_cache=False, jobs=1)
+    build(site, out, BuildOptions(use_cache=False, jobs=1))
     server = _serve(out)
     try:
         for base in (f"http://127.0.0.1:{server.server_address[1]}/", out.as_uri() + "/"):
@@ -243,7 +243,7 @@ def test_an_archive_indexed_a_year_a_bundle_finds_every_report(page, tmp_path, m
     monkeypatch.setattr(search, "SHARD_MIN_PAGES", 1)  # shard the real site's three reports
     site = copy_site(tmp_path / "site", None)
     out = tmp_path / "out"
-    build(site, out, jobs=1)
+    build(site, out, BuildOptions(jobs=1))
     bundles = json.loads((out / "search/shards.json").read_text("utf-8"))["bundles"]
     # The pages' bundle first, then one a year: the three reports' year is not known.
     assert bundles == ["pagefind/", "pagefind/unknown-year/"]
@@ -264,7 +264,7 @@ def test_an_archive_indexed_a_year_a_bundle_finds_every_report(page, tmp_path, m
         report = site / "content/reports/zhejiang-ip-joint-meeting-hangzhou.md"
         report.write_text(report.read_text("utf-8") + "\n补记：会议讨论了植物新品种权。\n",
                           "utf-8")
-        build(site, out, jobs=1)
+        build(site, out, BuildOptions(jobs=1))
         after = {p: p.stat().st_ino for p in (out / "pagefind").rglob("*") if p.is_file()}
         changed = {p.relative_to(out / "pagefind").parts[0] for p in after
                    if before.get(p) != after[p]}
