@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 from .corpus import write_corpus
-from .run import measure_tool, rotated, work_directory
+from .run import ensure_requirements, measure_tool, rotated, work_directory
 from .tools import REPO, compiled_copy, ours_setup
 
 KINDS = ("cold", "no_change", "one_change")
@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=None, help="where to build (kept)")
     parser.add_argument("--timeout", type=float, default=1800)
     args = parser.parse_args(argv)
+    ensure_requirements(["ours"])
     with work_directory(args.work) as work:
         earlier = work / "earlier-checkout"
         subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(earlier),
