@@ -255,3 +255,27 @@ def reachable(out: Path, start: str = "index.html") -> set[Path]:
                 if not urlsplit(tag["href"]).scheme:
                     todo.append(resolve(page, tag["href"])[0])
     return seen
+
+
+# A report that keeps the source's own slips, listed in as_found.
+AS_FOUND_REPORT = """---
+title: 盐城市大丰区召开知识产权联席会议
+date: XXXX-05-10
+as_found:
+  - 据统计,,
+  - "2015?2020年"
+---
+
+据统计,,盐城市大丰区共申请各类专利3326件。行动计划(2015?2020年)。
+"""
+
+# Report n of a list, for pages that list reports: LIST_REPORT.format(n=n).
+LIST_REPORT = """---
+title: 报告{n}
+date: 20{n:02d}-01-01
+tags: [专利]
+region: 江苏省
+---
+
+第{n}篇。
+"""

@@ -11,17 +11,7 @@ import pytest
 from generator.build.records import CacheUnreadable, pack_body, record_of, source_of, unpack_body
 from generator.pages.markup import render_markdown
 from generator.source.content import parse_source
-
-AS_FOUND_REPORT = """---
-title: 盐城市大丰区召开知识产权联席会议
-date: XXXX-05-10
-as_found:
-  - 据统计,,
-  - "2015?2020年"
----
-
-据统计,,盐城市大丰区共申请各类专利3326件。行动计划(2015?2020年)。
-"""
+from tests.helpers import AS_FOUND_REPORT
 
 FULL_REPORT = """---
 title: 关于开展2024年世界知识产权日宣传活动的方案

@@ -8,7 +8,7 @@ import pytest
 
 from generator.build.pipeline import build
 from generator.pages.plan import Pager
-from tests.helpers import broken_links, parse, reachable
+from tests.helpers import LIST_REPORT, broken_links, parse, reachable
 
 
 def pager(number: int, count: int) -> Pager:
@@ -31,16 +31,6 @@ def test_previous_and_next_stop_at_the_ends():
     assert (pager(1, 3).previous, str(pager(1, 3).next)) == (None, "2.html")
     assert (str(pager(3, 3).previous), pager(3, 3).next) == ("2.html", None)
 
-
-LIST_REPORT = """---
-title: 报告{n}
-date: 20{n:02d}-01-01
-tags: [专利]
-region: 江苏省
----
-
-第{n}篇。
-"""
 
 
 def test_long_lists_are_paged_with_stable_urls(make_site):

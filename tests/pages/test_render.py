@@ -113,16 +113,6 @@ def test_a_report_has_breadcrumbs_neighbours_and_related_reports(published):
                        "浙江省知识产权联席会议成员单位第一次全体会议在杭州召开"]
 
 
-LIST_REPORT = """---
-title: 报告{n}
-date: 20{n:02d}-01-01
-tags: [专利]
-region: 江苏省
----
-
-第{n}篇。
-"""
-
 
 def test_a_report_with_sub_headings_gets_a_table_of_contents(make_site):
     site = make_site({"content/reports/a.md": "---\ntitle: 甲\ndate: 2020\n---\n\n"

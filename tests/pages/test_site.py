@@ -12,7 +12,7 @@ from generator.pages.site import build_site
 from generator.source.content import Content, Link, Report, Source
 from generator.source.dates import parse_date
 from generator.source.settings import SiteConfig
-from tests.helpers import REPO, SEED_PAGE, broken_links, parse, reachable
+from tests.helpers import LIST_REPORT, REPO, SEED_PAGE, broken_links, parse, reachable
 
 PAGE = Source(site="高考猫", page_title="最新知识产权联席会议总结")
 
@@ -100,16 +100,6 @@ def test_each_report_links_to_its_years_page():
     assert years == {"a": ("2020年", "archive/2020.html"),
                      "b": ("年份不详", "archive/unknown-year.html")}
 
-
-LIST_REPORT = """---
-title: 报告{n}
-date: 20{n:02d}-01-01
-tags: [专利]
-region: 江苏省
----
-
-第{n}篇。
-"""
 
 
 def test_the_archive_groups_years_with_counts_and_links_each_years_pages(make_site):

@@ -25,18 +25,15 @@ from generator.source.content import (
 from generator.source.dates import PartialDate
 from generator.source.textfile import MAX_SOURCE_BYTES
 from tests.fuzzing import FIELDS, FUZZ, MARKDOWN, YAMLISH, fuzz_site, outcome, write_report, yaml_of
-from tests.helpers import GOOD_FRONT, REPORT, build_out, errors_of, load_checked, report
-
-AS_FOUND_REPORT = """---
-title: 盐城市大丰区召开知识产权联席会议
-date: XXXX-05-10
-as_found:
-  - 据统计,,
-  - "2015?2020年"
----
-
-据统计,,盐城市大丰区共申请各类专利3326件。行动计划(2015?2020年)。
-"""
+from tests.helpers import (
+    AS_FOUND_REPORT,
+    GOOD_FRONT,
+    REPORT,
+    build_out,
+    errors_of,
+    load_checked,
+    report,
+)
 
 
 def parse_as_found(text: str):
