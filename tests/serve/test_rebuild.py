@@ -156,6 +156,10 @@ def test_a_saved_report_reloads_a_broken_one_shows_and_a_fix_clears(real_site):
             saved = time.monotonic()
             report.write_text(text, "utf-8")
             name, data = events.next(timeout=10)
+            if name == "problems":
+                # write_text truncates, then writes: on a loaded machine a build can start
+                # in between and read a half-saved file; the rest of the save rebuilds.
+                name, data = events.next(timeout=10)
             latencies.append(time.monotonic() - saved)
             assert name == "reload"
             assert new_text in main_text(server.get(REPORT_URL)[2])
