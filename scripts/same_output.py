@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import filecmp
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,14 @@ def build(code: Path, site: Path, out: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(code))
     subprocess.run([sys.executable, "-m", "generator", "build", "--site", str(site),
                     "--out", str(out), "--quiet", "--no-cache"], env=env, check=True)
+
+
+def set_setting(path: Path, line: str) -> None:
+    """Put `name: value` in a site.yaml, in place of the setting's line if it has one."""
+    name = line.split(":", 1)[0]
+    text = path.read_text("utf-8") if path.exists() else ""
+    text, found = re.subn(rf"(?m)^{re.escape(name)}:.*$", line, text)
+    path.write_text(text if found else text + line + "\n", "utf-8")
 
 
 def differences(a: Path, b: Path) -> list[str]:
@@ -61,17 +70,23 @@ def main() -> int:
         subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(base),
                         args.base], check=True, capture_output=True)
         try:
-            sites = {"real site": REPO}
+            # (site root, a setting put in its site.yaml): base_url adds the feed, the
+            # sitemap and absolute URLs
+            sites = {"real site": (REPO, ""),
+                     "real site with base_url": (REPO, "base_url: https://example.org/ipr/")}
             if args.reports:
-                sites[f"{args.reports} reports"] = write_corpus(args.reports, work / "corpus")
+                sites[f"{args.reports} reports"] = (write_corpus(args.reports, work / "corpus"),
+                                                    "")
             failed = False
-            for name, site in sites.items():
+            for name, (site, extra) in sites.items():
                 outputs = []
                 for side, code in (("base", base), ("tree", REPO)):
                     copy = work / f"{side}-site"
                     shutil.rmtree(copy, ignore_errors=True)
                     shutil.copytree(site, copy, ignore=shutil.ignore_patterns(
                         ".git", "public", ".public*", ".cache", "node_modules"))
+                    if extra:
+                        set_setting(copy / "site.yaml", extra)
                     build(code, copy, work / f"{side}-out-{len(outputs)}-{name}")
                     outputs.append(work / f"{side}-out-{len(outputs)}-{name}")
                 found = differences(*outputs)
