@@ -2,12 +2,15 @@
 problems read as `path:line: message`, and built pages read as a reader's browser would."""
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -279,3 +282,15 @@ region: 江苏省
 
 第{n}篇。
 """
+
+
+@contextlib.contextmanager
+def cache_db(path: Path) -> Iterator[sqlite3.Connection]:
+    """A site's cache database, committed and closed at the end: sqlite3's own `with`
+    commits but leaves the connection open, holding its locks against the next build."""
+    db = sqlite3.connect(path)
+    try:
+        with db:
+            yield db
+    finally:
+        db.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from generator.build.cache import CACHE_PATH
 from generator.build.pipeline import BuildOptions, build
 from generator.build.writer import MANIFEST
-from tests.helpers import REPO, run_in_repo, tree_bytes
+from tests.helpers import REPO, cache_db, run_in_repo, tree_bytes
 
 
 def damage_truncate(path):
@@ -30,12 +29,12 @@ def damage_garbage(path):
 
 
 def damage_old_format(path):
-    with sqlite3.connect(path) as db:
+    with cache_db(path) as db:
         db.execute("UPDATE meta SET value = 'ipr-archive cache 0' WHERE key = 'format'")
 
 
 def damage_records(path):
-    with sqlite3.connect(path) as db:
+    with cache_db(path) as db:
         db.execute("UPDATE sources SET record = '{\"kind\": \"report\"}'")
 
 
@@ -45,7 +44,7 @@ def damage_records(path):
 def test_a_damaged_cache_gives_one_warning_and_a_correct_site(real_site, tmp_path, damage):
     build(real_site)
     cache = real_site / CACHE_PATH
-    with sqlite3.connect(cache) as db:  # fold the write-ahead log in, so damage sticks
+    with cache_db(cache) as db:  # fold the write-ahead log in, so damage sticks
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     damage(cache)
     edited = real_site / "content/reports/dafeng-ip-joint-meeting.md"  # so records are read
@@ -62,7 +61,7 @@ def test_a_damaged_cache_gives_one_warning_and_a_correct_site(real_site, tmp_pat
 
 def test_the_cache_is_data_not_pickle(real_site):
     build(real_site)
-    with sqlite3.connect(real_site / CACHE_PATH) as db:
+    with cache_db(real_site / CACHE_PATH) as db:
         tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master "
                                                  "WHERE type = 'table'")}
         assert tables == {"meta", "sources", "bodies", "outputs", "report_pages", "search_shards"}
@@ -93,7 +92,7 @@ def garbage(path: Path) -> None:
 
 
 def old_version(path: Path) -> None:
-    with sqlite3.connect(path) as db:
+    with cache_db(path) as db:
         db.execute("UPDATE meta SET value = 'ipr-archive cache 2' WHERE key = 'format'")
 
 
@@ -104,7 +103,7 @@ def foreign_paths(path: Path) -> None:
     outside = path.parents[3] / "escaped-secret.txt"  # beside the site root
     outside.write_text("not for the site")
     state = outside.stat()
-    with sqlite3.connect(path) as db:
+    with cache_db(path) as db:
         (key,) = db.execute("SELECT key FROM outputs WHERE path = 'search/words.json'"
                             ).fetchone()
         db.execute("INSERT INTO outputs VALUES (?, ?, ?, ?)",
@@ -117,7 +116,7 @@ def test_a_damaged_cache_is_set_aside_and_the_site_equals_a_clean_build(real_sit
                                                                          damage):
     assert run_in_repo("build", "--site", str(real_site), "--quiet").returncode == 0
     cache = real_site / CACHE_PATH
-    with sqlite3.connect(cache) as db:  # fold the write-ahead log in, so damage sticks
+    with cache_db(cache) as db:  # fold the write-ahead log in, so damage sticks
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     damage(cache)
     if damage is foreign_paths:  # change no indexed page, so the search files are reused
@@ -147,7 +146,7 @@ def test_the_cache_holds_only_text_numbers_and_compressed_html(real_site):
     import zlib
 
     build(real_site)
-    with sqlite3.connect(real_site / CACHE_PATH) as db:
+    with cache_db(real_site / CACHE_PATH) as db:
         tables = [name for (name,) in db.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")]
         cells = [cell for table in tables for row in db.execute(f"SELECT * FROM {table}")

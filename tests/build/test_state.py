@@ -12,6 +12,7 @@ from generator.build.keys import build_key_of, generator_fingerprint
 from generator.build.pipeline import build
 from generator.build.state import BodyEditFrame, BuildOptions, LastBuild
 from generator.errors import warning
+from tests.helpers import cache_db
 
 FRAME = BodyEditFrame("f" * 32, "reports.json", "k" * 32, True, "t" * 32,
                       ((PurePosixPath("index.html"), "home", "首页"),
@@ -49,9 +50,8 @@ def test_a_damaged_summary_is_refused(damage):
 
 def test_a_damaged_summary_in_the_cache_sets_the_cache_aside(real_site):
     build(real_site)
-    import sqlite3
 
-    with sqlite3.connect(real_site / CACHE_PATH) as db:
+    with cache_db(real_site / CACHE_PATH) as db:
         db.execute("UPDATE meta SET value = '{\"inputs\": 1}' WHERE key = 'last_build'")
     result = build(real_site)
     cache_warnings = [w.message for w in result.warnings if "cache" in w.message]
