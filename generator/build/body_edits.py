@@ -16,6 +16,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from ..errors import Problem, warning
 from ..source.content import LINKS_FILE, Report, load_links
@@ -32,6 +33,9 @@ from .search_step import (
 )
 from .state import LastBuild, Setup
 from .writer import MANIFEST, Staging, write_file
+
+if TYPE_CHECKING:
+    from ..search.pagefind import SearchFiles
 
 # Beyond this many edited reports the whole pipeline is as quick, and simpler.
 MAX_EDITED = 64
@@ -200,7 +204,8 @@ def make_delta(setup: Setup, edited: tuple[EditedReport, ...]) -> Delta | None:
     return Delta(files, keys, new_bodies, new_lines, edited, search)
 
 
-def write(setup: Setup, delta: Delta) -> tuple[dict[str, Output], object, int]:
+def write(setup: Setup, delta: Delta
+          ) -> tuple[dict[str, Output], SearchFiles | None, int]:
     """The new site: the last build's files, the delta's in place of theirs, and the
     search bundles of the edited pages indexed again; swapped in whole, as every build
     is. Returns every output's record for the cache, the search files (or None) and how
@@ -216,7 +221,8 @@ def write(setup: Setup, delta: Delta) -> tuple[dict[str, Output], object, int]:
         for path, data in sorted(delta.files.items()):
             outputs[path] = Output(delta.keys[path],
                                    *write_file(staging.root, PurePosixPath(path), data))
-        indexed, written = None, len(delta.files)
+        indexed: SearchFiles | None = None
+        written = len(delta.files)
         if search is not None:  # the indexer reads the pages from the staging folder
             found, indexed, searched = write_search_files(staging, search, cache,
                                                           setup.config.language)
@@ -229,7 +235,8 @@ def write(setup: Setup, delta: Delta) -> tuple[dict[str, Output], object, int]:
     return outputs, indexed, written
 
 
-def summary(setup: Setup, inputs_key: str, delta: Delta, indexed) -> LastBuild:
+def summary(setup: Setup, inputs_key: str, delta: Delta, indexed: SearchFiles | None
+            ) -> LastBuild:
     """The last build's summary, brought up to date: the edited reports' warnings and
     the search index's replace theirs."""
     last = setup.cache.last_build
@@ -251,8 +258,10 @@ def summary(setup: Setup, inputs_key: str, delta: Delta, indexed) -> LastBuild:
         body_edits=dataclasses.replace(last.body_edits, reports_json_key=json_key))
 
 
-def save(setup: Setup, inputs: Inputs, delta: Delta, outputs: dict[str, Output], indexed,
-         last: LastBuild) -> list[Problem]:
+def save(setup: Setup, inputs: Inputs, delta: Delta, outputs: dict[str, Output],
+         indexed: SearchFiles | None, last: LastBuild) -> list[Problem]:
+    """Record the build in the cache: the edited reports' records, bodies and lines, the
+    outputs, and the index of the bundles made again."""
     cache = setup.cache
     cache.save_sources({f.key: f.state for f in inputs.files},
                        {e.source.key: e.record for e in delta.edited})
