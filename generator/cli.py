@@ -85,6 +85,10 @@ def _run_build(args: argparse.Namespace) -> int:
     if _no_site(site_root):
         return 1
     progress = None if args.quiet else ProgressLine(sys.stderr)
+    out = args.out if args.out is not None else site_root / "public"
+    # Looked at before the build, which may make folders on its way to a first output.
+    kept = f"the previous site in {out} is unchanged" if _holds_files(out) \
+        else "nothing was written"
     try:
         result = build(site_root, args.out, BuildOptions(
             drafts=args.drafts, jobs=args.jobs, use_cache=not args.no_cache,
@@ -96,8 +100,6 @@ def _run_build(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         errors = [p for p in exc.problems if not p.warning]
-        out = args.out if args.out is not None else site_root / "public"
-        kept = f"the previous site in {out} is unchanged" if out.exists() else "nothing was written"
         print(f"build failed: {len(errors)} error{'s' if len(errors) != 1 else ''}; {kept}",
               file=sys.stderr)
         return 1
@@ -106,7 +108,7 @@ def _run_build(args: argparse.Namespace) -> int:
             progress.clear()
         where = exc.filename if exc.filename is not None else site_root
         print(f"{where}: error: {exc.strerror or exc}", file=sys.stderr)
-        print("build failed: 1 error; the previous site, if any, is unchanged", file=sys.stderr)
+        print(f"build failed: 1 error; {kept}", file=sys.stderr)
         return 1
     if progress:
         progress.clear()
@@ -116,6 +118,14 @@ def _run_build(args: argparse.Namespace) -> int:
         print(f"built {result.pages} pages ({result.files} files: {result.written} written, "
               f"{result.reused} reused) in {result.seconds:.2f} s → {result.out_dir}")
     return 0
+
+
+def _holds_files(folder: Path) -> bool:
+    """Whether `folder` exists with something in it: a site an earlier build left."""
+    try:
+        return any(folder.iterdir())
+    except OSError:  # missing, or not a folder
+        return False
 
 
 class ProgressLine:
@@ -341,7 +351,7 @@ def _add_authoring_commands(commands) -> None:
                     "touched.")
     check.add_argument("--strict", action="store_true",
                        help="count the check's own warnings (text lint, unlinked pages) "
-                            "as errors")
+                            "and unknown fields as errors")
     _add_shared(check, "--site", "--jobs")
 
     imports = commands.add_parser(

@@ -406,3 +406,27 @@ def test_a_new_editor_imports_builds_and_checks_from_the_command_line(tmp_path):
     assert re.search(r"^check: 0 errors, ", done.stdout, re.MULTILINE)
     done = shell("check", "--strict")
     assert done.returncode == 1
+
+
+@pytest.mark.parametrize("out", ["new/out", "empty"])
+def test_a_failed_build_into_a_folder_without_a_site_says_nothing_was_written(make_site, out):
+    site = make_site({"site.yaml": "title: 档案\nbase_url: https://example.org/\n",
+                      "content/reports/a.md": "---\ntitle: a\ndate: 2024-02-30\n---\n正文\n"})
+    (site / "empty").mkdir()
+    done = run("build", "--out", out, cwd=site)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "content/reports/a.md:3: '2024-02-30' is not a real date: month 2 has 29 days in 2024 "
+        "— check the date",
+        "build failed: 1 error; nothing was written"]
+
+
+def test_a_site_without_site_yaml_builds_with_the_defaults_and_says_so_in_one_line(make_site):
+    site = make_site({"content/reports/a.md": MINIMAL_REPORT})
+    for _ in range(2):
+        done = run("build", "--quiet", cwd=site)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.splitlines() == [
+            "site.yaml: warning: no site.yaml, so the build uses the defaults and, without a "
+            "base_url, leaves out the Atom feed, the sitemap and permanent URLs — add a "
+            "site.yaml with `base_url: https://…/` to have them"]

@@ -20,6 +20,7 @@ from ..build.pipeline import BuildOptions, build
 from ..build.workers import default_jobs, map_in_order
 from ..errors import Problem, SiteError, warning
 from ..source.content import Content, Page, Report, load_content, parsed_once, split_front_matter
+from ..source.fields import is_unknown_field
 from ..source.textfile import read_source_text
 from .lint import lint_body
 
@@ -50,8 +51,8 @@ class CheckResult:
 
 def check_site(site_root: Path, *, strict: bool = False, jobs: int | None = None) -> CheckResult:
     """Check the site at `site_root`. With `strict`, the check's own warnings (text lint,
-    unlinked pages, links that work only on a server) count as errors; the build's own
-    warnings (an unknown field, a setting left unset) stay warnings."""
+    unlinked pages, links that work only on a server) and unknown fields count as errors;
+    the build's other warnings (a setting left unset) stay warnings."""
     problems: list[Problem] = []  # the build's own: its warnings stay warnings
     findings: list[Problem] = []  # this check's: errors with `strict`
     pages = 0
@@ -77,6 +78,7 @@ def check_site(site_root: Path, *, strict: bool = False, jobs: int | None = None
         acknowledged += count
     if strict:
         findings = [replace(p, warning=False) for p in findings]
+        problems = [replace(p, warning=False) if is_unknown_field(p) else p for p in problems]
     return CheckResult(tuple(sorted(set(problems + findings))), acknowledged, built, pages,
                        len(content.reports))
 

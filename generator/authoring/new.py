@@ -81,7 +81,7 @@ def unique_slug(base: str, taken: set[str], max_length: int = MAX_SLUG) -> str:
 def report_text(report: NewReport) -> str:
     """The file of a new report: every front-matter field, filled in or left empty."""
     lines = ["---", f"title: {yaml_scalar(report.title)}", f"date: {_date(report.date)}",
-             f"slug: {report.slug}", f"place: {yaml_scalar(report.place)}",
+             f"slug: {yaml_scalar(report.slug)}", f"place: {yaml_scalar(report.place)}",
              f"region: {yaml_scalar(report.region)}",
              f"tags: [{', '.join(yaml_scalar(tag, in_list=True) for tag in report.tags)}]",
              f"summary: {yaml_scalar(report.summary)}"]
@@ -128,7 +128,8 @@ def check_report(report: NewReport, path: Path) -> list[str]:
     try:
         parse_date(report.date)
     except DateError as exc:
-        messages.append(f"date: {exc}")
+        messages.append(f"--date {exc.problem} — write `--date {exc.instead}`" if exc.instead
+                        else f"--date {exc}")
         report = replace(report, date="2000-01-01")  # to check the other fields still
     if not SLUG.match(report.slug):
         messages.append(f"slug {report.slug!r} may hold only a-z, 0-9 and single hyphens "

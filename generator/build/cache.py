@@ -90,6 +90,10 @@ def all_still_there(outputs: dict[str, Output], present: Present) -> bool:
     return all(still_there(path, output, present) for path, output in outputs.items())
 
 
+class _NeverSaved(Exception):
+    """The cache was made but no build saved into it (the first build failed)."""
+
+
 class BuildCache:
     """Read once at the start of a build, written once at the end of a successful one.
 
@@ -127,6 +131,8 @@ class BuildCache:
         if path.exists():
             try:
                 return cls._read(path, generator, build_key), []
+            except _NeverSaved:
+                pass  # a first build failed before saving: simply an empty cache
             except (sqlite3.Error, CacheUnreadable, ValueError, TypeError) as exc:
                 problems.append(Problem(path, 0, f"the build cache cannot be used ({exc}); "
                                                  "building everything anew", warning=True))
@@ -158,6 +164,8 @@ class BuildCache:
         db = _connect(path)
         try:
             meta = dict(db.execute("SELECT key, value FROM meta"))
+            if not meta:
+                raise _NeverSaved
             if meta.get("format") != FORMAT:
                 raise CacheUnreadable(f"format {meta.get('format')!r}, not {FORMAT!r}")
             same_generator = meta.get("generator") == generator

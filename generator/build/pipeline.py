@@ -160,7 +160,7 @@ def _set_up(site_root: Path, out_dir: Path, options: BuildOptions,
     problems += found
     if not options.search:  # --no-search: as `search: false`, so every page says the same
         config = dataclasses.replace(config, search=False)
-    if config.base_url is None:
+    if config.base_url is None and (site_root / CONFIG_NAME).is_file():  # else said once
         problems.append(warning(site_root / CONFIG_NAME, 0, NO_BASE_URL))
     found, present, inodes = inspect_output(site_root, out_dir)
     problems += found

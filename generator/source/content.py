@@ -333,7 +333,7 @@ def load_report(path: Path, data: bytes, problems: list[Problem]) -> Report | No
     slug = _read_slug(fields, path)
     place = fields.text("place")
     region = _safe_name(fields, "region", fields.text("region"))
-    tags = tuple(t for t in fields.text_list("tags", "专利, 知识产权联席会议")
+    tags = tuple(t for t in fields.text_list("tags", "专利, 知识产权联席会议", names=True)
                  if _safe_name(fields, "tags", t))
     summary = fields.text("summary")
     source = _read_source(fields.mapping_of("source"))
@@ -420,7 +420,7 @@ def _read_date(fields: FieldReader, name: str, required: bool = False) -> Partia
     try:
         return parse_date(node.text)
     except DateError as exc:
-        fields.problems.append(error(fields.path, node.line, str(exc)))
+        fields.problems.append(error(fields.path, node.line, exc.for_field(name)))
         return None
 
 

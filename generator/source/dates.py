@@ -19,8 +19,31 @@ FORMATS_HELP = "write YYYY-MM-DD, YYYY-MM, YYYY, or XXXX-MM-DD when the year is 
                "with a trailing ? if uncertain"
 
 
+# Dates as editors often write them: 2024/04/26, 2024.4.26, 2024-4-6, 2024年4月26日,
+# 2024-04-26 10:00, 4月26日 (no year), each rewritten to the one form the archive reads.
+_OTHER_FORM = re.compile(
+    r"^(?:(?P<year>\d{4})\s*(?:年|[-/.])\s*)?(?P<month>\d{1,2})"
+    r"(?:\s*(?:月|[-/.])\s*(?P<day>\d{1,2})\s*[日号]?)?\s*(?:月)?"
+    r"(?P<time>(?:[ T]+\d{1,2}[:：]\d{2}(?:[:：]\d{2}(?:\.\d+)?)?"
+    r"(?:\s*(?:Z|[+-]\d{2}(?::?\d{2})?))?)|\s*\d{1,2}[时点](?:\d{1,2}分)?)?"
+    r"\s*(?P<uncertain>[?？])?$"
+)
+_YEAR_ONLY = re.compile(r"^(?P<year>\d{4})\s*年\s*(?P<uncertain>[?？])?$")
+
+
 class DateError(ValueError):
-    pass
+    """What is wrong with a date; `instead`, when set, is the same date as it should be
+    written (never with a year that was not written)."""
+
+    def __init__(self, problem: str, instead: str | None = None):
+        self.problem, self.instead = problem, instead
+        super().__init__(problem if instead is None else f"{problem} — write {instead}")
+
+    def for_field(self, name: str) -> str:
+        """The message for a front-matter field, with the whole line to write."""
+        if self.instead is None:
+            return str(self)
+        return f"{name} {self.problem} — write `{name}: {self.instead}`"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +108,7 @@ def parse_date(text: str) -> PartialDate:
     """Parse a front-matter date; raises DateError saying what is wrong."""
     match = _PATTERN.match(text.strip())
     if not match:
-        raise DateError(f"{text!r} is not a date — {FORMATS_HELP}")
+        raise _written_otherwise(text)
     uncertain = match["uncertain"] is not None
     month: int | None
     day: int | None
@@ -114,3 +137,32 @@ def _check_day(year: int | None, month: int, day: int | None, text: str) -> None
             in_year = f" in {year}" if year else ""
             raise DateError(f"{text!r} is not a real date: month {month} has {last} days"
                             f"{in_year} — check the date")
+
+
+def _written_otherwise(text: str) -> DateError:
+    """The error for a date not in the archive's form: with the form to write when the
+    text is a date written another way, else the list of forms."""
+    stripped = text.strip()
+    year_only = _YEAR_ONLY.match(stripped)
+    match = year_only or _OTHER_FORM.match(stripped)
+    if not match or (not year_only and match["year"] is None and match["day"] is None):
+        return DateError(f"{text!r} is not a date — {FORMATS_HELP}")
+    found = match.groupdict()
+    year, month, day = found["year"], found.get("month"), found.get("day")
+    instead = "XXXX" if year is None else f"{int(year):04d}"  # full-width digits too
+    if month is not None:
+        instead += f"-{int(month):02d}"
+    if day is not None:
+        instead += f"-{int(day):02d}"
+    instead += "?" if found["uncertain"] else ""
+    try:
+        parse_date(instead)
+    except DateError as exc:
+        return DateError(exc.problem.replace(repr(instead), repr(text), 1))
+    if found.get("time"):
+        problem = f"{text!r} has a time of day, and the archive keeps only the date"
+    elif year is None:
+        problem = f"{text!r} has no year; the archive writes an unknown year as XXXX"
+    else:
+        problem = f"{text!r} is not a date in the archive's form, YYYY-MM-DD"
+    return DateError(problem, instead)

@@ -1,10 +1,14 @@
 """Typed reading of YAML values, with a message that says how to write each one."""
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 from ..errors import Problem, error
-from .yamlnodes import Mapping, Node, Scalar, Seq
+from .yamlnodes import Mapping, Node, Scalar, Seq, full_width_key, full_width_list
+
+# Every unknown field's warning starts so; `check --strict` counts them as errors.
+UNKNOWN_FIELD = "unknown field "
 
 _QUOTE_HINT = {
     "integer": "a number",
@@ -22,11 +26,14 @@ class FieldReader:
         self.mapping = mapping
         self.path = path
         self.problems = problems
+        self.slipped: set[str] = set()  # written with a full-width colon: not missing
 
     def _fail(self, line: int, message: str) -> None:
         self.problems.append(error(self.path, line, message))
 
     def missing(self, name: str, example: str) -> None:
+        if name in self.slipped:
+            return  # said already, at the line it is on
         self._fail(self.mapping.line, f"missing required field '{name}' — add a line such as "
                                       f"`{name}: {example}`")
 
@@ -98,12 +105,21 @@ class FieldReader:
                               f"not {shown!r}")
         return default
 
-    def text_list(self, name: str, example: str) -> tuple[str, ...]:
+    def text_list(self, name: str, example: str, *, names: bool = False) -> tuple[str, ...]:
+        """A list of text; of `names` (tags), where a full-width comma is a slip."""
         node = self.mapping.get(name)
         if node is None or (isinstance(node, Scalar) and node.is_null):
             return ()
         if not isinstance(node, Seq):
-            self._fail(node.line, f"'{name}' must be a list — write `{name}: [{example}]`")
+            self._fail(node.line, _not_a_list(node, name, example, names))
+            return ()
+        if names and node.flow and any(isinstance(item, Scalar) and
+                                       ("，" in item.text or "、" in item.text)
+                                       for item in node.items):
+            written = ", ".join(part for item in node.items if isinstance(item, Scalar)
+                                for part in _split_items(item.text))
+            self._fail(node.line, f"'{name}' is separated by full-width commas `，` — YAML "
+                                  f"needs ASCII commas: `{name}: [{written}]`")
             return ()
         values: dict[str, None] = {}  # ordered, and deduplicated in linear time
         for item in node.items:
@@ -124,11 +140,44 @@ class FieldReader:
 
     def warn_unknown(self, known: tuple[str, ...], what: str) -> None:
         for key, _ in self.mapping.entries:
-            if key.text not in known:
-                self.problems.append(Problem(
-                    self.path, key.line,
-                    f"unknown field '{key.text}' in {what} is ignored — known fields: "
-                    f"{', '.join(known)}", warning=True))
+            if key.text in known:
+                continue
+            name, colon, rest = key.text.partition("：")
+            # `title： 会议: 总结` is valid YAML, with the key `title： 会议`
+            if colon and full_width_key(key.text):
+                value = self.mapping.get(key.text)
+                shown = f"{rest.strip()}: {value.text}" if isinstance(value, Scalar) else "…"
+                self.slipped.add(name.strip())
+                self._fail(key.line, f"a full-width colon `：` follows `{name.strip()}` — YAML "
+                                     "needs an ASCII colon and a space, and quotes around a "
+                                     f"value with `: ` in it: `{name.strip()}: \"{shown}\"`")
+                continue
+            closest = difflib.get_close_matches(key.text.lower(), known, n=1)
+            instead = f"did you mean `{closest[0]}`?" if closest else \
+                f"known fields: {', '.join(known)}"
+            self.problems.append(Problem(
+                self.path, key.line,
+                f"{UNKNOWN_FIELD}'{key.text}' in {what} is ignored — {instead}", warning=True))
+
+
+def is_unknown_field(problem: Problem) -> bool:
+    """Whether a problem is an unknown field's warning, an error under `check --strict`."""
+    return problem.warning and problem.message.startswith(UNKNOWN_FIELD)
+
+
+def _split_items(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("、", "，").split("，") if part.strip()]
+
+
+def _not_a_list(node: Node, name: str, example: str, names: bool) -> str:
+    if isinstance(node, Scalar) and node.kind == "text" and node.text.strip():
+        fixed = full_width_list(node.text)
+        if fixed and names:
+            return (f"'{name}' is written with full-width brackets, which YAML reads as text — "
+                    f"write `{name}: {fixed}`")
+        example = ", ".join(_split_items(node.text.replace(",", "，"))) if names else \
+            node.text.strip()
+    return f"'{name}' must be a list — write `{name}: [{example}]`"
 
 
 def as_mapping(root: Node | None, path: Path, problems: list[Problem], what: str,
@@ -138,6 +187,8 @@ def as_mapping(root: Node | None, path: Path, problems: list[Problem], what: str
     if root is None:
         problems.append(error(path, line, f"{what} is empty — write `key: value` lines, such as "
                                           "`title: …`"))
+    elif isinstance(root, Scalar) and full_width_key(root.text):
+        problems.append(error(path, root.line, str(full_width_key(root.text))))
     else:
         problems.append(error(path, root.line, f"{what} must be `key: value` lines, but it holds "
                                                f"a {root.kind} — write fields such as "

@@ -20,6 +20,10 @@ from .textfile import read_source_text
 from .yamlnodes import Mapping, parse_yaml
 
 CONFIG_NAME = "site.yaml"
+# One line for both: no site.yaml, so no base_url either.
+NO_SITE_YAML = (f"no {CONFIG_NAME}, so the build uses the defaults and, without a base_url, "
+                "leaves out the Atom feed, the sitemap and permanent URLs — add a "
+                f"{CONFIG_NAME} with `base_url: https://…/` to have them")
 
 T = TypeVar("T")
 
@@ -158,8 +162,7 @@ SETTINGS = tuple(Setting(f.name, f.type, f.default, f.metadata["check"], f.metad
 def load_config(site_root: Path) -> tuple[SiteConfig, list[Problem]]:
     path = site_root / CONFIG_NAME
     if not path.is_file():
-        return SiteConfig(), [Problem(path, 0, f"no {CONFIG_NAME} found; using the defaults",
-                                      warning=True)]
+        return SiteConfig(), [Problem(path, 0, NO_SITE_YAML, warning=True)]
     text, problems = read_source_text(path)
     if text is None:
         return SiteConfig(), problems

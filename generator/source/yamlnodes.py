@@ -8,6 +8,7 @@ so each field can be checked with a message that says what to write instead.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,7 @@ class Seq:
     items: tuple[Node, ...]
     line: int
     kind: str = "list"
+    flow: bool = False  # written `[a, b]` rather than as `- a` lines
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,10 @@ def parse_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Node | None,
     except _Refused as refused:
         return None, [error(path, refused.line + offset, refused.message)]
     except yaml.MarkedYAMLError as exc:
-        return None, [_yaml_problem(exc, text, path, offset)]
+        mark = exc.problem_mark or exc.context_mark
+        slips = _full_width_keys(text, first_line, mark.line if mark else len(text))
+        return None, [error(path, line, message) for line, message in slips] or \
+            [_yaml_problem(exc, text, path, offset)]
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow
         line = first_line + text.count("\n", 0, max(exc.position, 0))
         return None, [error(path, line, f"the character U+{exc.character:04X} is not allowed "
@@ -95,12 +100,61 @@ def parse_yaml(text: str, path: Path, first_line: int = 1) -> tuple[Node | None,
         return None, [error(path, first_line, f"invalid YAML: {exc} — check the syntax")]
     finally:
         loader.dispose()
+    if isinstance(root, Scalar):  # a lone `title： …` reads as text; no caller takes text
+        slips = _full_width_keys(text, first_line, len(text))
+        if slips:
+            return None, [error(path, line, message) for line, message in slips]
     return root, problems
+
+
+# A key, then a full-width colon: the commonest slip of a Chinese keyboard. YAML reads the
+# line as text and fails on it or on the next one, with a message that does not say why.
+_FULL_WIDTH_KEY = re.compile(r"(?P<lead>[ \t]*(?:-[ \t]+)?)(?P<key>[A-Za-z_][\w-]*)[ \t]*："
+                             r"[ \t]*(?P<value>.*)")
+_BLOCK_SCALAR = re.compile(r".*:[ \t]+[|>][-+0-9]*[ \t]*(#.*)?")
+_FULL_WIDTH_LIST = str.maketrans({"［": "[", "］": "]", "【": "[", "】": "]"})
+_FULL_WIDTH_COMMA = re.compile(r"[ \t]*[，、][ \t]*")
+
+
+def full_width_list(value: str) -> str | None:
+    """`［专利，商标］` as YAML's flow list `[专利, 商标]`, if it is written so."""
+    fixed = value.strip().translate(_FULL_WIDTH_LIST)
+    if fixed == value.strip() or not (fixed.startswith("[") and fixed.endswith("]")):
+        return None
+    return _FULL_WIDTH_COMMA.sub(", ", fixed)
+
+
+def full_width_key(line: str) -> str | None:
+    """What to say of a line whose key is followed by a full-width colon, if it is one."""
+    found = _FULL_WIDTH_KEY.fullmatch(line.rstrip())
+    if found is None:
+        return None
+    key, value = found["key"], found["value"]
+    if value.startswith(("[", "［", "【")) and not any(q in value for q in "'\""):
+        value = full_width_list(value) or _FULL_WIDTH_COMMA.sub(", ", value)
+    fixed = f"{found['lead'].lstrip()}{key}: {value}".rstrip()
+    return (f"a full-width colon `：` follows `{key}` — YAML needs an ASCII colon and a space: "
+            f"`{fixed}`")
+
+
+def _full_width_keys(text: str, first_line: int, last: int) -> list[tuple[int, str]]:
+    """The lines up to line `last` (counted from 0) whose key has a full-width colon."""
+    found = []
+    block_indent: int | None = None  # inside a `|` or `>` value, lines are its text
+    for index, line in enumerate(text.split("\n")[: last + 1]):
+        indent = len(line) - len(line.lstrip())
+        if block_indent is not None and (not line.strip() or indent > block_indent):
+            continue
+        block_indent = indent if _BLOCK_SCALAR.fullmatch(line.rstrip()) else None
+        message = full_width_key(line)
+        if message:
+            found.append((first_line + index, message))
+    return found
 
 
 def _build(loader, path: Path, offset: int, problems: list[Problem]) -> Node | None:
     """Build nodes from parser events."""
-    # Each open collection: [kind, line, tag, items]; a mapping's items alternate key, value.
+    # Each open collection: [kind, line, tag, items, flow]; a mapping's items alternate key, value.
     stack: list[list] = []
     root: Node | None = None
     loader.get_event()  # stream start
@@ -120,7 +174,7 @@ def _build(loader, path: Path, offset: int, problems: list[Problem]) -> Node | N
             kind = "seq" if isinstance(event, yaml.SequenceStartEvent) else "map"
             explicit = not event.implicit and event.tag not in (None, "!")
             stack.append([kind, line, event.tag if explicit else f"tag:yaml.org,2002:{kind}",
-                          []])
+                          [], bool(event.flow_style)])
             continue
         if isinstance(event, yaml.ScalarEvent):
             tag = event.tag if event.tag not in (None, "!") else \
@@ -128,10 +182,10 @@ def _build(loader, path: Path, offset: int, problems: list[Problem]) -> Node | N
             node: Node = Scalar(event.value, _kind(tag, line + offset, path, problems),
                                 line + offset)
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-            kind, start, tag, items = stack.pop()
+            kind, start, tag, items, flow = stack.pop()
             _kind(tag, start + offset, path, problems)
             if kind == "seq":
-                node = Seq(tuple(items), start + offset)
+                node = Seq(tuple(items), start + offset, flow=flow)
             else:
                 node = Mapping(_entries(items, path, problems), start + offset)
         else:  # document end

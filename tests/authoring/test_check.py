@@ -192,3 +192,28 @@ def test_check_parses_each_source_once(make_site, monkeypatch, tmp_path, forked)
     assert sorted(log.read_text("utf-8").split()) == [
         "content/links.yaml", "content/pages/about.md", "content/reports/a.md",
         "content/reports/b.md"]
+
+
+def test_unknown_fields_are_errors_under_strict_with_the_closest_known_name(capsys, real_site):
+    dafeng = real_site / "content/reports/dafeng-ip-joint-meeting.md"
+    dafeng.write_text(dafeng.read_text("utf-8").replace("\ntags:", "\ntag:", 1), "utf-8")
+    settings = real_site / "site.yaml"
+    settings.write_text(settings.read_text("utf-8") + "titel: 某站\n", "utf-8")
+    links = real_site / "content/links.yaml"
+    links.write_text(links.read_text("utf-8") + "- title: 某文\n  ulr: https://a.cn/\n", "utf-8")
+    tag_line = line_of_front(dafeng, "tag")
+    titel_line = settings.read_text("utf-8").count("\n")
+    ulr_line = links.read_text("utf-8").count("\n")
+    expected = [
+        f"{dafeng}:{tag_line}: {{}}unknown field 'tag' in the front matter is ignored — did you "
+        "mean `tags`?",
+        f"{settings}:{titel_line}: {{}}unknown field 'titel' in site.yaml is ignored — did you "
+        "mean `title`?",
+        f"{links}:{ulr_line}: {{}}unknown field 'ulr' in a link entry is ignored — did you mean "
+        "`url`?"]
+    status, out, _ = run_main(capsys, "check", "--site", str(real_site))
+    assert status == 0
+    assert all(line.format("warning: ") in out.splitlines() for line in expected)
+    status, out, _ = run_main(capsys, "check", "--strict", "--site", str(real_site))
+    assert status == 1
+    assert all(line.format("") in out.splitlines() for line in expected)

@@ -178,3 +178,37 @@ def test_new_refuses_to_overwrite_and_leaves_the_file_alone(capsys, real_site):
                               "--site", str(real_site))
     assert status == 1 and "not a real date" in err
     assert tree_bytes(real_site) == before
+
+
+@pytest.mark.parametrize("title, slug", [("2024", "2024"), ("2024-04-26", "2024-04-26"),
+                                         ("3.5", "3-5"), ("true", "true"), ("null", "null")])
+def test_new_with_a_title_yaml_would_read_as_a_number_or_date_writes_a_report_that_parses(
+        capsys, make_site, title, slug):
+    site = make_site({})
+    status, out, err = run_main(capsys, "new", title, "--date", "2024-04-26",
+                                "--site", str(site))
+    assert (status, err) == (0, "")
+    path = Path(out.strip())
+    assert path == site / f"content/reports/{slug}.md"
+    report, problems = parse_source("report", path, path.read_bytes())
+    assert [p for p in problems if not p.warning] == []
+    assert report is not None and (report.title, report.slug) == (title, slug)
+
+
+def test_new_with_a_slug_yaml_would_read_as_a_number_writes_it_so_it_parses(capsys, make_site):
+    site = make_site({})
+    status, out, err = run_main(capsys, "new", "标题", "--slug", "2024", "--site", str(site))
+    assert (status, err) == (0, "")
+    path = Path(out.strip())
+    report, problems = parse_source("report", path, path.read_bytes())
+    assert report is not None and report.slug == "2024"
+
+
+def test_new_with_a_date_written_another_way_says_the_option_to_give(capsys, make_site):
+    site = make_site({})
+    status, out, err = run_main(capsys, "new", "标题", "--date", "2024年4月26日",
+                                "--site", str(site))
+    assert (status, out) == (1, "")
+    assert err == ("ipr-archive new: error: --date '2024年4月26日' is not a date in the archive's "
+                   "form, YYYY-MM-DD — write `--date 2024-04-26`\n")
+    assert not (site / "content/reports").exists() or not any((site / "content/reports").iterdir())

@@ -12,7 +12,7 @@ import pytest
 from generator.build.cache import CACHE_PATH
 from generator.build.pipeline import BuildOptions, build
 from generator.build.writer import MANIFEST
-from tests.helpers import REPO, cache_db, run_in_repo, tree_bytes
+from tests.helpers import REPO, cache_db, main_build, run_in_repo, tree_bytes
 
 
 def damage_truncate(path):
@@ -157,3 +157,17 @@ def test_the_cache_holds_only_text_numbers_and_compressed_html(real_site):
             zlib.decompress(cell).decode("utf-8").lstrip().startswith("<"), cell[:20]
     sources = "".join(p.read_text("utf-8") for p in (REPO / "generator").glob("*.py"))
     assert not re.search(r"^\s*(import|from)\s+(pickle|marshal|shelve)\b", sources, re.M)
+
+
+def test_the_build_after_a_failed_first_build_says_nothing_about_the_cache(capsys, make_site):
+    site = make_site({"site.yaml": "title: 档案\nbase_url: https://example.org/\n",
+                      "content/reports/a.md": "---\ntitle: a\ndate: 2024-02-30\n---\n正文\n"})
+    status, err = main_build(capsys, site)
+    assert status == 1 and "cache" not in err
+    assert (site / CACHE_PATH).exists()  # made, but never saved into
+    report = site / "content/reports/a.md"
+    report.write_text("---\ntitle: a\ndate: 2024-02-28\n---\n正文\n", encoding="utf-8")
+    status, err = main_build(capsys, site)
+    assert (status, err) == (0, "")
+    again = build(site)
+    assert again.written == 0 and again.warnings == ()

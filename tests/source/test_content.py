@@ -459,3 +459,28 @@ def test_parsed_once_parses_the_same_bytes_once_and_only_within_its_block(monkey
         assert parse_source("report", path, saved_again)[0].body == "改过的正文。"
     parse_source("report", path, first)  # after the block: parsed as always
     assert parsed == [first, saved_again, first]
+
+
+@pytest.mark.parametrize("written, line_to_write", [
+    ("2024/04/26", "date: 2024-04-26"),
+    ("2024年4月26日", "date: 2024-04-26"),
+    ("2024.4.26", "date: 2024-04-26"),
+    ("2024-4-6", "date: 2024-04-06"),
+    ("2024-04-26 10:00", "date: 2024-04-26"),
+    ("4月26日", "date: XXXX-04-26"),
+])
+def test_a_date_written_another_way_is_an_error_giving_the_line_to_write(tmp_path, written,
+                                                                         line_to_write):
+    _, problems = load_checked(tmp_path, {"content/reports/r.md":
+                                          f"---\ntitle: a\ndate: {written}\n---\n"})
+    assert [(p.line, p.warning) for p in problems] == [(3, False)]
+    assert problems[0].message.startswith(f"date {written!r} ")
+    assert problems[0].message.endswith(f" — write `{line_to_write}`")
+
+
+def test_a_retrieved_date_written_another_way_gives_its_own_line_to_write(tmp_path):
+    _, problems = load_checked(tmp_path, {"content/reports/r.md": (
+        "---\ntitle: a\ndate: 2020\nsource:\n  site: 某网站\n  retrieved: 2024/04/26\n---\n")})
+    assert [(p.line, p.warning) for p in problems] == [(6, False)]
+    assert problems[0].message == ("retrieved '2024/04/26' is not a date in the archive's form, "
+                                   "YYYY-MM-DD — write `retrieved: 2024-04-26`")

@@ -65,3 +65,39 @@ def test_newest_first_puts_unknown_years_last_by_month_and_day():
 ])
 def test_earliest_is_the_first_day_a_date_can_stand_for(text, earliest):
     assert parse_date(text).earliest == earliest
+
+
+@pytest.mark.parametrize("text, instead", [
+    ("2024/04/26", "2024-04-26"),
+    ("2024年4月26日", "2024-04-26"),
+    ("2024.4.26", "2024-04-26"),
+    ("2024-4-6", "2024-04-06"),
+    ("2024-04-26 10:00", "2024-04-26"),
+    ("2024-04-26T10:00:00+08:00", "2024-04-26"),
+    ("4月26日", "XXXX-04-26"),
+    ("２０２４年４月２６日", "2024-04-26"),
+    ("2024年4月", "2024-04"),
+    ("2015-6-18?", "2015-06-18?"),
+])
+def test_a_date_written_another_way_gets_the_line_to_write(text, instead):
+    with pytest.raises(DateError) as caught:
+        parse_date(text)
+    assert caught.value.instead == instead
+    assert caught.value.for_field("date").endswith(f" — write `date: {instead}`")
+    assert caught.value.for_field("retrieved").startswith(f"retrieved {text!r} ")
+
+
+@pytest.mark.parametrize("text", ["4月", "26", "24/4/26", "June 2015"])
+def test_no_year_is_guessed_and_no_rewrite_is_offered_for_what_is_not_a_date(text):
+    with pytest.raises(DateError) as caught:
+        parse_date(text)
+    assert caught.value.instead is None
+    assert "XXXX-MM-DD when the year is unknown" in caught.value.for_field("date")
+
+
+def test_a_date_written_another_way_that_does_not_exist_says_so():
+    with pytest.raises(DateError) as caught:
+        parse_date("2023/02/30")
+    assert caught.value.instead is None
+    assert str(caught.value) == ("'2023/02/30' is not a real date: month 2 has 28 days in 2023"
+                                 " — check the date")

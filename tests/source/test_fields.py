@@ -8,7 +8,7 @@ import pytest
 
 from generator.source.fields import FieldReader
 from generator.source.yamlnodes import Mapping, parse_yaml
-from tests.helpers import REPORT, build_out, errors_of, report
+from tests.helpers import GOOD_FRONT, REPORT, build_out, errors_of, report
 
 
 @pytest.mark.parametrize("field, written, reads_as", [
@@ -114,8 +114,8 @@ def test_a_text_list_keeps_its_order_drops_repeats_and_places_each_bad_item():
     fields = reader("tags:\n  - 专利\n  - 商标\n  - 专利\n  - on\n  - ''\n", problems)
     assert fields.text_list("tags", "专利, 商标") == ("专利", "商标")
     assert [p.line for p in problems] == [6, 7]  # `on` and the empty item
-    assert reader("tags: 专利\n", problems).text_list("tags", "专利, 商标") == ()
-    assert problems[-1].message == "'tags' must be a list — write `tags: [专利, 商标]`"
+    assert reader("tags: 专利\n", problems).text_list("tags", "专利, 商标", names=True) == ()
+    assert problems[-1].message == "'tags' must be a list — write `tags: [专利]`"  # their words
 
 
 def test_a_nested_mapping_is_read_with_the_same_problems_list():
@@ -133,3 +133,43 @@ def test_unknown_fields_are_warnings_naming_the_known_ones():
     reader("title: a\nauthor: 某人\n", problems).warn_unknown(("title", "date"), "a report")
     assert [(p.line, p.warning, p.message) for p in problems] == [
         (3, True, "unknown field 'author' in a report is ignored — known fields: title, date")]
+
+
+def test_an_unknown_field_names_the_closest_known_one():
+    problems: list = []
+    reader("tag: [地理标志]\nregoin: 浙江省\nTitle: a\n", problems).warn_unknown(
+        ("title", "date", "region", "tags"), "the front matter")
+    assert [(p.line, p.warning, p.message) for p in problems] == [
+        (2, True, "unknown field 'tag' in the front matter is ignored — did you mean `tags`?"),
+        (3, True, "unknown field 'regoin' in the front matter is ignored — did you mean "
+                  "`region`?"),
+        (4, True, "unknown field 'Title' in the front matter is ignored — did you mean "
+                  "`title`?")]
+
+
+def test_a_key_read_with_its_full_width_colon_is_an_error_not_a_missing_field(make_site):
+    # `title： 会议: 总结` is valid YAML: the key `title： 会议`, the value `总结`
+    site = make_site({REPORT: report("title： 会议: 总结\ndate: 2024-04-26\n")})
+    assert errors_of(site) == [
+        f"{REPORT}:2: a full-width colon `：` follows `title` — YAML needs an ASCII colon and a "
+        "space, and quotes around a value with `: ` in it: `title: \"会议: 总结\"`"]
+
+
+@pytest.mark.parametrize("written, message", [
+    ("［专利，商标］", "'tags' is written with full-width brackets, which YAML reads as text — "
+                    "write `tags: [专利, 商标]`"),
+    ("【专利、商标】", "'tags' is written with full-width brackets, which YAML reads as text — "
+                    "write `tags: [专利, 商标]`"),
+    ("[专利，商标]", "'tags' is separated by full-width commas `，` — YAML needs ASCII commas: "
+                  "`tags: [专利, 商标]`"),
+    ("专利，商标", "'tags' must be a list — write `tags: [专利, 商标]`"),
+])
+def test_full_width_brackets_and_commas_in_tags_say_what_to_write(make_site, written, message):
+    site = make_site({REPORT: report(f"{GOOD_FRONT}tags: {written}\n")})
+    assert errors_of(site) == [f"{REPORT}:4: {message}"]
+
+
+def test_full_width_commas_in_as_found_excerpts_are_text(make_site):
+    body = "据统计，，全市专利。\n"
+    site = make_site({REPORT: report(f'{GOOD_FRONT}as_found: ["据统计，，"]\n', body)})
+    build_out(site)

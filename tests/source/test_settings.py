@@ -29,10 +29,13 @@ def test_every_bad_setting_is_reported_with_its_line(tmp_path):
     assert config.allow_raw_html is False and config.base_url is None
 
 
-def test_a_site_without_site_yaml_builds_with_defaults_and_a_warning(tmp_path):
+def test_a_site_without_site_yaml_builds_with_defaults_and_one_warning(tmp_path):
     config, problems = load_config(tmp_path)
     assert config == SiteConfig()
-    assert [p.warning for p in problems] == [True]
+    assert [str(p) for p in problems] == [
+        f"{tmp_path / 'site.yaml'}: warning: no site.yaml, so the build uses the defaults and, "
+        "without a base_url, leaves out the Atom feed, the sitemap and permanent URLs — add a "
+        "site.yaml with `base_url: https://…/` to have them"]
 
 
 def messages(tmp_path, text: str) -> list[str]:

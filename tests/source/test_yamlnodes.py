@@ -160,3 +160,39 @@ def test_deep_nesting_is_a_clean_error_in_a_separate_process(make_site, name, te
     assert "Traceback" not in run.stderr
     assert re.search(rf"^{re.escape(str(site / name))}:\d+: .*nested more than \d+ levels deep",
                      run.stderr, re.MULTILINE), run.stderr[-2000:]
+
+
+@pytest.mark.parametrize("front, line, fixed, key", [
+    ("title： 知识产权质押融资工作推进会\ndate: 2024-04-26\n", 2,
+     "title: 知识产权质押融资工作推进会", "title"),
+    ("date: 2024-04-26\ntitle：知识产权质押融资工作推进会\n", 3,
+     "title: 知识产权质押融资工作推进会", "title"),
+    ("title： 知识产权质押融资工作推进会\n", 2, "title: 知识产权质押融资工作推进会", "title"),
+    ("title: 推进会\ntags：[专利]\ndate: 2024-04-26\n", 3, "tags: [专利]", "tags"),
+    ("title: 推进会\ntags：［专利，商标］\ndate: 2024-04-26\n", 3, "tags: [专利, 商标]", "tags"),
+    ("title: 推进会\ndate: 2024-04-26\nsource:\n  site： 高考猫\n  url: https://a.cn/\n", 5,
+     "site: 高考猫", "site"),
+])
+def test_a_full_width_colon_after_a_key_is_named_at_its_line_with_the_line_fixed(
+        make_site, front, line, fixed, key):
+    site = make_site({REPORT: report(front)})
+    assert errors_of(site) == [
+        f"{REPORT}:{line}: a full-width colon `：` follows `{key}` — YAML needs an ASCII colon "
+        f"and a space: `{fixed}`"]
+
+
+def test_a_full_width_colon_inside_a_value_or_a_block_of_text_is_text(make_site):
+    root, problems = parse_yaml("title: 会议：总结\nsummary: |\n  note：原文\n", Path("a.md"))
+    assert problems == [] and isinstance(root, Mapping)
+    assert root.get("title") == Scalar("会议：总结", "text", 1)
+    # a block of text is not searched for slips, even when another line is wrong
+    _, problems = parse_yaml("summary: |\n  note：原文\ntitle: 'x\n", Path("a.md"))
+    assert "full-width" not in problems[0].message
+
+
+def test_a_full_width_colon_in_a_links_entry_is_named_too(make_site):
+    site = make_site({REPORT: report(GOOD_FRONT),
+                      "content/links.yaml": "- title: 甲\n- title： 乙\n  url: https://a.cn/\n"})
+    assert errors_of(site) == [
+        "content/links.yaml:2: a full-width colon `：` follows `title` — YAML needs an ASCII "
+        "colon and a space: `- title: 乙`"]
