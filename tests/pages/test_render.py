@@ -14,7 +14,7 @@ import pytest
 from bs4 import BeautifulSoup
 from markupsafe import Markup
 
-from generator.build.pipeline import build
+from generator.build.pipeline import BuildOptions, build
 from generator.errors import error
 from generator.pages.markup import Rendered
 from generator.pages.plan import PagePlan
@@ -29,6 +29,7 @@ from tests.helpers import (
     build_out,
     hostile_site,
     parse,
+    resolve,
     tree_bytes,
     write_files,
 )
@@ -250,3 +251,20 @@ def test_one_template_mistake_is_one_message_however_many_pages_it_broke(tmp_pat
     assert [(p.line, p.message) for p in merge_template_problems(problems)] == [
         (2, "'x' is undefined (while rendering reports/a.html and 2 other pages) — fix the "
             "template")]
+
+
+def test_every_page_links_the_themes_icon(real_site):
+    """Without an icon link a browser asks for /favicon.ico on every page load, and logs
+    a 404 for it; every page names the theme's icon, as its stylesheet, by a relative URL."""
+    build(real_site, None, BuildOptions(search=False))
+    out = real_site / "public"
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) > 10
+    for page in pages:
+        icons = BeautifulSoup(page.read_text("utf-8"), "html.parser").select("link[rel~=icon]")
+        assert len(icons) == 1, page
+        target, _ = resolve(page, icons[0]["href"])
+        assert target == (out / "static/favicon.svg").resolve(), (page, icons[0]["href"])
+        assert icons[0]["type"] == "image/svg+xml"
+    icon = ET.parse(out / "static/favicon.svg").getroot()
+    assert icon.tag == "{http://www.w3.org/2000/svg}svg"
