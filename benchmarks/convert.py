@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from generator.pages import theme
+
 HERE = Path(__file__).resolve().parent
 HUGO_SITE = HERE / "hugo_site"
 PELICAN_SITE = HERE / "pelican_site"
@@ -82,7 +84,7 @@ def pelican_report(report: Report) -> str:
 def write_hugo_site(corpus: Path, root: Path) -> Path:
     """Hugo's copy of `corpus` at `root`: hugo.toml, layouts/, static/ and content/."""
     shutil.copytree(HUGO_SITE, root)
-    shutil.copytree(corpus / "static", root / "static")
+    shutil.copytree(theme.STATIC, root / "static")
     content = root / "content"
     (content / "reports").mkdir(parents=True)
     # List pages take their titles from _index.md; Hugo would otherwise title-case the

@@ -2,16 +2,15 @@
 
     python -m benchmarks.corpus 10000 /tmp/corpus-10k
 
-writes a complete site root (site.yaml, content/, and this repository's templates/ and
-static/). The same N always gives the same bytes. Sentences are recombined from the
-archive's own seed page, so segmentation, punctuation and character mix are realistic.
+writes a complete site root (site.yaml and content/; the theme is the built-in one). The
+same N always gives the same bytes. Sentences are recombined from the archive's own seed
+page, so segmentation, punctuation and character mix are realistic.
 """
 from __future__ import annotations
 
 import argparse
 import random
 import re
-import shutil
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -100,10 +99,6 @@ def write_corpus(count: int, root: Path, seed: int = 20261125) -> Path:
     links = "".join(f"- title: 关于第{i}个世界知识产权日活动方案\n" for i in range(1, 21))
     (root / "content" / "links.yaml").write_text(links, encoding="utf-8")
     (root / "site.yaml").write_text("title: 基准测试档案\npage_size: 20\n", encoding="utf-8")
-    for name in ("templates", "static"):
-        if (root / name).exists():
-            shutil.rmtree(root / name)
-        shutil.copytree(REPO / name, root / name)
     return root
 
 

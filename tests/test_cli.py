@@ -3,7 +3,6 @@ leaves on disk."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -389,8 +388,6 @@ def test_a_new_editor_imports_builds_and_checks_from_the_command_line(tmp_path):
     """The whole round as a shell user: python3 -m generator import, build, check."""
     site = tmp_path / "site"
     site.mkdir()
-    for name in ("templates", "static"):
-        shutil.copytree(REPO / name, site / name)
 
     def shell(*args):
         return cli(*args, cwd=site)

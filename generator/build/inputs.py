@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from ..errors import Problem, error
+from ..pages import theme
 from ..source.content import (
     LINKS_FILE,
     PAGES_DIR,
@@ -97,7 +98,10 @@ def read_inputs(site_root: Path, known: dict[str, SourceState] | None = None,
             problems.extend(read_problems)
             if state is not None:
                 files.append(SourceFile(kind, site_root, key, state))
-    static, static_problems = collect_static(site_root / "static", site_root)
+    # The built-in theme's static files, each replaced by the site's own of the same name.
+    static, _ = collect_static(theme.STATIC, theme.THEME)
+    site_static, static_problems = collect_static(site_root / "static", site_root)
+    static.update(site_static)
     problems += static_problems
     problems += _links_leaving(site_root, [site_root / LINKS_FILE, site_root / TEMPLATES_DIR,
                                            *_files_under(site_root / TEMPLATES_DIR)])
@@ -115,6 +119,9 @@ def read_inputs(site_root: Path, known: dict[str, SourceState] | None = None,
         if extra.is_file():
             others.append(f"X{extra.relative_to(site_root).as_posix()}\x1f"
                           f"{digest_of(extra.read_bytes())}\x1e")
+    for template in _files_under(theme.TEMPLATES):  # the ones the site does not override
+        others.append(f"T{template.relative_to(theme.TEMPLATES).as_posix()}\x1f"
+                      f"{digest_of(template.read_bytes())}\x1e")
     for other in others:
         digest.update(other.encode())
         frame.update(other.encode())

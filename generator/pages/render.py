@@ -12,7 +12,7 @@ import jinja2.meta
 from .. import urls
 from ..errors import Problem, error
 from ..source.settings import SiteConfig
-from . import citation, feeds
+from . import citation, feeds, theme
 from .markup import Rendered
 from .plan import PagePlan
 
@@ -24,8 +24,9 @@ class TemplateProblem(Exception):
 
 
 def make_environment(templates_dir: Path) -> jinja2.Environment:
+    """Templates from the site's `templates_dir`, then from the built-in theme."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        loader=jinja2.FileSystemLoader([str(templates_dir), str(theme.TEMPLATES)]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -139,8 +140,9 @@ def _template_problem(exc: Exception, templates_dir: Path, plan: PagePlan | None
         assert plan is not None  # called with a plan or a template name
         name = plan.template
     if isinstance(exc, jinja2.TemplateNotFound):
-        return error(templates_dir / name, 0, f"template {exc.name!r} not found — every site "
-                                              f"needs it in {templates_dir}")
+        return error(templates_dir / name, 0, f"template {exc.name!r} not found, neither in "
+                                              f"{templates_dir} nor in the built-in theme "
+                                              f"({theme.TEMPLATES}) — add it to {templates_dir}")
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return error(Path(exc.filename or templates_dir / name), exc.lineno or 0,
                      f"template syntax: {exc.message}")
@@ -148,7 +150,7 @@ def _template_problem(exc: Exception, templates_dir: Path, plan: PagePlan | None
     path, line = templates_dir / name, 0
     for frame, lineno in traceback.walk_tb(exc.__traceback__):
         filename = frame.f_code.co_filename
-        if filename.startswith(str(templates_dir)):
+        if filename.startswith((str(templates_dir), str(theme.TEMPLATES))):
             path, line = Path(filename), lineno
     what = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"
     where = f" (while rendering {plan.out_path})" if plan else ""

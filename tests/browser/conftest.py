@@ -85,8 +85,7 @@ class BuiltSite:
 
 
 def copy_site(dest: Path, base_url: str | None) -> Path:
-    for name in ("templates", "static", "content"):
-        shutil.copytree(REPO / name, dest / name)
+    shutil.copytree(REPO / "content", dest / "content")  # the theme is the built-in one
     settings = (REPO / "site.yaml").read_text("utf-8")
     if base_url is not None:
         settings, count = re.subn(r"(?m)^base_url:.*$", f"base_url: {base_url}", settings)

@@ -11,8 +11,9 @@ import pytest
 from generator.build import inputs as inputs_module
 from generator.build.inputs import read_again, read_inputs
 from generator.build.pipeline import BuildOptions, build
+from generator.pages import theme
 from generator.source.content import digest_of
-from tests.helpers import GOOD_FRONT, REPO, REPORT, errors_of, report, write_files
+from tests.helpers import GOOD_FRONT, REPORT, errors_of, report, write_files
 
 
 def test_a_rebuild_reads_only_the_files_that_changed(real_site, monkeypatch):
@@ -52,7 +53,7 @@ def test_a_file_changed_within_a_clock_tick_of_the_last_read_is_read_again(real_
 @pytest.mark.parametrize("name", ["templates/base.html", "content/links.yaml", "templates"])
 def test_a_linked_template_or_links_file_pointing_outside_is_refused(make_site, tmp_path, name):
     outside = tmp_path / "outside"
-    shutil.copytree(REPO / "templates", outside / "templates")
+    shutil.copytree(theme.TEMPLATES, outside / "templates")
     (outside / "links.yaml").write_text("- title: 外面\n", "utf-8")
     site = make_site({REPORT: report(GOOD_FRONT)})
     target = outside / ("links.yaml" if name.endswith(".yaml") else name)

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from benchmarks.corpus import write_corpus
 from generator.build.pipeline import NO_BASE_URL, BuildOptions, build
 from generator.build.writer import MANIFEST
+from generator.pages import theme
 from tests.helpers import (
     REPO,
     REPORT,
@@ -123,8 +124,8 @@ def fresh_site(root: Path) -> Path:
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
-    shutil.copytree(REPO / "templates", root / "templates")
-    shutil.copytree(REPO / "static", root / "static")
+    shutil.copytree(theme.TEMPLATES, root / "templates")
+    shutil.copytree(theme.STATIC, root / "static")
     write_files(root, {"site.yaml": "title: 档案\n", "content/links.yaml": ""})
     for index, title in enumerate(TITLES):  # r0 to r3; edits may add r4
         write_files(root, {f"content/reports/r{index}.md": report_text(

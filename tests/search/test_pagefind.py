@@ -13,12 +13,13 @@ import pytest
 
 from generator.build.pipeline import BuildOptions, build
 from generator.errors import SiteError
+from generator.pages import theme
 from generator.search import pagefind as search
 from generator.search.pagefind import _unpack
 from tests.helpers import PAYLOAD, SAFE_NAME, build_out, hostile_site
 
 REPO = Path(__file__).resolve().parents[2]
-SEARCH_JS = REPO / "static" / "search.js"
+SEARCH_JS = theme.STATIC / "search.js"
 
 ZHEJIANG = """---
 title: 浙江省知识产权联席会议在杭州召开

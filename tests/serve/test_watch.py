@@ -55,13 +55,19 @@ def test_settings_templates_and_new_reports_are_watched_too(real_site):
         assert "预览时新增的报告" in server.get("/")[2].decode()
         assert server.get("/reports/new-in-preview.html")[0] == 200
 
-        # A source folder taken away and put back is watched again.
-        shutil.move(real_site / "static", real_site / "static-aside")
-        assert events.next()[0] in ("reload", "problems")
-        shutil.move(real_site / "static-aside", real_site / "static")
-        assert events.next()[0] == "reload"
         css = real_site / "static/style.css"
         css.write_text(css.read_text("utf-8") + "\n/* 预览 */\n", "utf-8")
         assert events.next()[0] == "reload"
         assert "/* 预览 */" in server.get("/static/style.css")[2].decode()
+
+        # A source folder taken away (the theme's files serve again) and put back is
+        # watched again.
+        shutil.move(real_site / "static", real_site / "static-aside")
+        assert events.next()[0] == "reload"
+        assert "/* 预览 */" not in server.get("/static/style.css")[2].decode()
+        shutil.move(real_site / "static-aside", real_site / "static")
+        assert events.next()[0] == "reload"
+        css.write_text(css.read_text("utf-8") + "\n/* 再改 */\n", "utf-8")
+        assert events.next()[0] == "reload"
+        assert "/* 再改 */" in server.get("/static/style.css")[2].decode()
         events.close()
