@@ -86,8 +86,13 @@ class PagePlan:
 
 
 def navigation(site: Site) -> tuple[tuple[PurePosixPath, str, str], ...]:
+    """The menu: the site's sections as its settings have them, and 关于 if there is one."""
+    config = site.config
+    menu = tuple((path, key, config.world_ip_day_label if key == "world-ip-day" else label)
+                 for path, key, label in _NAV
+                 if key != "world-ip-day" or config.world_ip_day_index)
     about = site.page("about")
-    return _NAV + (((about.out_path, "about", "关于"),) if about else ())
+    return menu + (((about.out_path, "about", "关于"),) if about else ())
 
 
 def plan_pages(site: Site) -> tuple[PagePlan, ...]:
@@ -103,13 +108,14 @@ def plan_pages(site: Site) -> tuple[PagePlan, ...]:
         _plan(urls.ARCHIVE, "archive.html", "archive", total=len(site.reports),
               years=tuple((year.name, year.out_path, year.anchor, len(year.reports),
                            year.reports[:size]) for year in site.years)),
-        _plan(urls.WORLD_IP_DAY, "world_ip_day.html", "world-ip-day",
-              groups=site.world_ip_day),
         _plan(urls.NOT_FOUND, "404.html", ""),
         # Whether search is in the build is a setting, which every page's key covers.
         _plan(urls.SEARCH, "search.html", "search"),
     ]
-    has_world_ip_day = bool(site.world_ip_day)
+    if site.config.world_ip_day_index:
+        plans.insert(2, _plan(urls.WORLD_IP_DAY, "world_ip_day.html", "world-ip-day",
+                              groups=site.world_ip_day))
+    has_world_ip_day = bool(site.world_ip_day) and site.config.world_ip_day_index
     for report_entry in site.reports:
         plans.append(report_plan(report_entry, has_world_ip_day, memo))
     for kind, groups in ((TAG, site.tags), (REGION, site.regions)):

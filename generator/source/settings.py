@@ -142,6 +142,18 @@ class SiteConfig:
         True, TrueFalse(),
         "`false` builds without the search index (Pagefind and the offline index), as "
         "`build --no-search` does for one build")
+    footer: str = setting(
+        "报告原文照录，保留来源中的错漏，不作改动。", Text(),
+        "the statement after the site's name at the foot of every page")
+    publisher: str | None = setting(
+        None, Text(),
+        "who the citations (GB/T 7714) name as publisher; without it, the site's title")
+    world_ip_day_index: bool = setting(
+        True, TrueFalse(),
+        "`false` leaves out the 世界知识产权日 index, its menu item and the reports' link to it")
+    world_ip_day_label: str = setting(
+        "世界知识产权日", Text(),
+        "the menu item of the 世界知识产权日 index")
 
 
 @dataclass(frozen=True)

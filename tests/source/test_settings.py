@@ -56,7 +56,8 @@ def test_each_bad_value_says_what_to_write_instead(tmp_path):
         "or `allow_raw_html: false`",
         "5: language '中文' is not a language tag — write e.g. `language: zh-CN`",
         "6: warning: unknown field 'colour' in site.yaml is ignored — known fields: title, "
-        "description, base_url, language, page_size, allow_raw_html, search",
+        "description, base_url, language, page_size, allow_raw_html, search, footer, "
+        "publisher, world_ip_day_index, world_ip_day_label",
     ]
 
 
@@ -83,7 +84,8 @@ def test_the_declarations_are_the_config_and_its_defaults():
     assert repr(SiteConfig()) == (
         "SiteConfig(title='知识产权报告档案', description='知识产权联席会议总结、世界知识产权日"
         "活动方案等报告的档案。', base_url=None, language='zh-CN', page_size=20, "
-        "allow_raw_html=False, search=True)")
+        "allow_raw_html=False, search=True, footer='报告原文照录，保留来源中的错漏，不作改动。', "
+        "publisher=None, world_ip_day_index=True, world_ip_day_label='世界知识产权日')")
     assert all(s.doc and s.check.kind for s in SETTINGS)
 
 
@@ -117,3 +119,43 @@ def test_the_table_is_printed_for_the_docs():
     done = subprocess.run([sys.executable, "-m", "generator.source.settings"],
                           capture_output=True, text=True, encoding="utf-8", env=env)
     assert done.returncode == 1 and "--markdown" in done.stderr
+
+
+def test_site_text_comes_from_site_yaml(make_site):
+    """The footer's statement, the publisher in citations and the 世界知识产权日 menu item
+    are settings, not template text."""
+    from bs4 import BeautifulSoup
+
+    from generator.build.pipeline import BuildOptions, build
+    from tests.helpers import report
+
+    site = make_site({
+        "site.yaml": "title: 某档案\nfooter: 本站资料仅供研究。\npublisher: 某研究所\n"
+                     "world_ip_day_label: 4·26 专题\n",
+        "content/reports/a.md": report("title: 甲报告\ndate: 2024-04-26\n"),
+        "content/links.yaml": "- title: 关于开展2024年世界知识产权日宣传活动的方案\n"})
+    build(site, site / "public", BuildOptions(search=False, jobs=1))
+    page = BeautifulSoup((site / "public/reports/a.html").read_text("utf-8"), "html.parser")
+    assert page.select_one("footer p").get_text(strip=True) == "某档案 · 本站资料仅供研究。"
+    assert "某研究所. 甲报告[EB/OL]" in page.get_text()
+    menu = [a.get_text(strip=True) for a in page.select("header nav a")]
+    assert "4·26 专题" in menu and "世界知识产权日" not in menu
+
+
+def test_the_world_ip_day_index_can_be_left_out(make_site):
+    from bs4 import BeautifulSoup
+
+    from generator.build.pipeline import BuildOptions, build
+    from tests.helpers import report
+
+    site = make_site({
+        "site.yaml": "world_ip_day_index: false\n",
+        "content/reports/a.md": report("title: 甲报告\ndate: 2024-04-26\n"),
+        "content/links.yaml": "- title: 关于开展2024年世界知识产权日宣传活动的方案\n"})
+    build(site, site / "public", BuildOptions(search=False, jobs=1))
+    out = site / "public"
+    assert not (out / "world-ip-day").exists()
+    for path in out.rglob("*.html"):
+        links = [a["href"] for a in BeautifulSoup(path.read_text("utf-8"),
+                                                  "html.parser").select("a[href]")]
+        assert not [h for h in links if "world-ip-day" in h], path
