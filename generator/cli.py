@@ -322,7 +322,7 @@ def _say_failed(problems, changes: tuple[str, ...], out_dir: Path,
          f"; {kept}", error=True)
 
 
-# --- ipr-archive new, check, import ---------------------------------------------------
+# --- ipr-archive new, check, import, init, theme ------------------------------------------
 
 def _add_authoring_commands(commands) -> None:
     new = commands.add_parser(
@@ -366,6 +366,29 @@ def _add_authoring_commands(commands) -> None:
     imports.add_argument("--dry-run", action="store_true",
                          help="print what would be written, and write nothing")
     _add_shared(imports, "--site")
+
+    init = commands.add_parser(
+        "init", help="start a new archive in a folder",
+        description="Write a new archive into DIR (made if missing): site.yaml with every "
+                    "setting and its doc, one example report, content/pages/about.md, an "
+                    "empty content/links.yaml and a .gitignore. If any of these files "
+                    "exists, nothing is written.")
+    init.add_argument("dir", type=Path, nargs="?", default=Path("."), metavar="DIR",
+                      help="the new archive's folder (default: .)")
+
+    themes = commands.add_parser(
+        "theme", help="copy the built-in theme's templates and static files into the site",
+        description="Copy built-in theme files into the site's templates/ and static/ to "
+                    "edit them: all of them, or those named (base.html, "
+                    "templates/base.html, style.css, static/style.css). A file the site "
+                    "already has is never overwritten: it is named and left as it is. The "
+                    "site's files override the theme's, so an unedited copy changes "
+                    "nothing; delete one to return to the theme's.")
+    themes.add_argument("names", nargs="*", metavar="NAME",
+                        help="a theme file to copy; none: every file")
+    themes.add_argument("--list", action="store_true",
+                        help="list the theme's files and which ones the site overrides")
+    _add_shared(themes, "--site")
 
 
 def _no_site(site_root: Path) -> bool:
@@ -454,8 +477,75 @@ def _run_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_init(args: argparse.Namespace) -> int:
+    import datetime
+
+    from .authoring.init import archive_files, existing_files, write_archive
+
+    root: Path = args.dir
+    files = archive_files(datetime.date.today())
+    existing = existing_files(root, files)
+    for path in existing:
+        print(f"{path}: error: {path.name} exists — init writes only into a new archive; "
+              "remove it or choose another folder", file=sys.stderr)
+    if existing:
+        print("init: nothing was written", file=sys.stderr)
+        return 1
+    try:
+        written = write_archive(root, files)
+    except OSError as exc:  # a file made meanwhile, or a folder that cannot be written
+        print(f"{exc.filename or root}: error: {exc.strerror or exc} — init stopped; "
+              "the files listed above it were written", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    here = root.resolve() == Path.cwd().resolve()
+    print(f"next: {'' if here else f'cd {root} && '}ipr-archive build")
+    return 0
+
+
+def _run_theme(args: argparse.Namespace) -> int:
+    from .authoring.theme import (
+        ThemeError,
+        overridden,
+        plan_theme_copy,
+        theme_files,
+        write_theme_copy,
+    )
+
+    if _no_site(args.site):
+        return 1
+    if args.list:
+        if args.names:
+            print("ipr-archive theme: error: --list takes no names", file=sys.stderr)
+            return 2
+        for theme_path in theme_files():
+            mine = "overridden by the site" if overridden(args.site, theme_path) else "theme"
+            print(f"{theme_path}  ({mine})")
+        return 0
+    try:
+        plan = plan_theme_copy(args.site, args.names)
+    except ThemeError as exc:
+        print(f"ipr-archive theme: error: {exc}; nothing was copied", file=sys.stderr)
+        return 1
+    try:
+        copied, kept = write_theme_copy(args.site, plan)
+    except OSError as exc:
+        print(f"{exc.filename or args.site}: error: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    for theme_path in copied:
+        print(f"copied {args.site / theme_path}")
+    for theme_path in kept:
+        print(f"kept {args.site / theme_path}: the site already has it; left as it is")
+    if copied:
+        print("edit the copies: the site's files override the theme's; delete one to go back "
+              "to the theme's")
+    return 0
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-_AUTHORING = {"new": _run_new, "check": _run_check, "import": _run_import}
+_AUTHORING = {"new": _run_new, "check": _run_check, "import": _run_import,
+              "init": _run_init, "theme": _run_theme}

@@ -86,8 +86,9 @@ def test_a_template_in_neither_place_is_an_error_naming_both(tmp_path):
 
 @pytest.mark.slow
 def test_the_wheel_carries_the_theme_and_builds_a_site_anywhere(tmp_path):
-    """As a user would: a wheel of this checkout in a fresh virtualenv, run in a folder
-    that holds one report and nothing else."""
+    """As a user would, and as the README says: a wheel of this checkout in a fresh
+    virtualenv, then `ipr-archive init my-archive` in an empty folder and
+    `cd my-archive && ipr-archive build`."""
     source = tmp_path / "source"  # a copy: building in the checkout leaves a build/ there
     shutil.copytree(REPO / "generator", source / "generator",
                     ignore=shutil.ignore_patterns("__pycache__"))
@@ -104,13 +105,20 @@ def test_the_wheel_carries_the_theme_and_builds_a_site_anywhere(tmp_path):
     subprocess.run([venv / "bin/python", "-m", "pip", "install", "--no-deps",
                     "--ignore-installed", "--quiet", str(wheel)],
                    check=True, capture_output=True, timeout=300)
-    site = tmp_path / "archive"
-    write_files(site, REPORT)
+    home = tmp_path / "empty"
+    home.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([venv / "bin/ipr-archive", "init", "my-archive"], cwd=home, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "next: cd my-archive && ipr-archive build"
+    site = home / "my-archive"
     done = subprocess.run([venv / "bin/ipr-archive", "build"], cwd=site, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
+    assert [line.split(":")[0] for line in done.stderr.splitlines()] == ["site.yaml"]
     for name in ("style.css", "cite.js", "search.js", "favicon.svg"):
         assert (site / "public/static" / name).is_file()
-    page = BeautifulSoup((site / "public/reports/a.html").read_text("utf-8"), "html.parser")
-    assert page.h1.get_text(strip=True) == "甲报告"
+    page = BeautifulSoup((site / "public/reports/example-report.html").read_text("utf-8"),
+                         "html.parser")
+    assert page.h1.get_text(strip=True) == "示例报告"
