@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 
 import pytest
 from bs4 import BeautifulSoup
@@ -13,7 +16,7 @@ from bs4 import BeautifulSoup
 from generator.build.pipeline import BuildOptions, build
 from generator.errors import SiteError
 from generator.pages import theme
-from tests.helpers import REPO, report, tree_bytes, write_files
+from tests.helpers import REPO, SEED_PAGE, report, tree_bytes, write_files
 
 REPORT = {"content/reports/a.md": report("title: 甲报告\ndate: 2024-04-26\n")}
 
@@ -88,7 +91,7 @@ def test_a_template_in_neither_place_is_an_error_naming_both(tmp_path):
 def test_the_wheel_carries_the_theme_and_builds_a_site_anywhere(tmp_path):
     """As a user would, and as the README says: a wheel of this checkout in a fresh
     virtualenv, then `ipr-archive init my-archive` in an empty folder and
-    `cd my-archive && ipr-archive build`."""
+    `cd my-archive && ipr-archive build`; then new, import, check and serve there."""
     source = tmp_path / "source"  # a copy: building in the checkout leaves a build/ there
     shutil.copytree(REPO / "generator", source / "generator",
                     ignore=shutil.ignore_patterns("__pycache__"))
@@ -122,3 +125,38 @@ def test_the_wheel_carries_the_theme_and_builds_a_site_anywhere(tmp_path):
     page = BeautifulSoup((site / "public/reports/example-report.html").read_text("utf-8"),
                          "html.parser")
     assert page.h1.get_text(strip=True) == "示例报告"
+    # The other commands, from the wheel and from this folder alone.
+    done = subprocess.run([venv / "bin/ipr-archive", "new", "知识产权工作会议", "--date",
+                           "2024-04-26"], cwd=site, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    [made] = [p for p in (site / "content/reports").glob("*.md")
+              if p.name != "example-report.md"]
+    done = subprocess.run([venv / "bin/ipr-archive", "import", str(SEED_PAGE)], cwd=site,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert len(list((site / "content/reports").glob("*.md"))) == 5  # 2 + the page's 3
+    done = subprocess.run([venv / "bin/ipr-archive", "check"], cwd=site, env=env,
+                          capture_output=True, text=True, timeout=300)
+    said = done.stdout + done.stderr
+    assert done.returncode == 0, said
+    assert "check: 0 errors" in said and "5 reports" in said
+    with socket.socket() as probe:  # a free port on this machine
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([venv / "bin/ipr-archive", "serve", "--port", str(port)],
+                              cwd=site, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        line = ""
+        while "serving http://" not in line and time.monotonic() < deadline:
+            line = server.stdout.readline()
+        assert "serving http://" in line
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/reports/{made.stem}.html",
+                                    timeout=30) as answer:
+            assert "知识产权工作会议" in answer.read().decode("utf-8")
+    finally:
+        server.terminate()
+        server.wait(30)
+        server.stdout.close()
