@@ -484,10 +484,10 @@ def _run_init(args: argparse.Namespace) -> int:
 
     root: Path = args.dir
     files = archive_files(datetime.date.today())
-    existing = existing_files(root, files)
+    existing = existing_files(root)
     for path in existing:
-        print(f"{path}: error: {path.name} exists — init writes only into a new archive; "
-              "remove it or choose another folder", file=sys.stderr)
+        print(f"{path}: error: {path.name} is already there — init starts an archive only "
+              "in a new or empty folder; choose another folder", file=sys.stderr)
     if existing:
         print("init: nothing was written", file=sys.stderr)
         return 1

@@ -91,10 +91,14 @@ def archive_files(today: datetime.date) -> tuple[SiteFile, ...]:
             SiteFile(Path(".gitignore"), GITIGNORE))
 
 
-def existing_files(site_root: Path, files: tuple[SiteFile, ...]) -> list[Path]:
-    """The files of `files` already in `site_root` (or anything else at their paths)."""
-    return [site_root / f.path for f in files if (site_root / f.path).exists()
-            or (site_root / f.path).is_symlink()]
+def existing_files(site_root: Path) -> list[Path]:
+    """What `site_root` already holds, if anything: init starts an archive only in a new
+    or empty folder (a `.git` folder aside, for an archive kept in git from the start)."""
+    if not site_root.exists() and not site_root.is_symlink():
+        return []
+    if not site_root.is_dir() or site_root.is_symlink():
+        return [site_root]
+    return sorted(path for path in site_root.iterdir() if path.name != ".git")
 
 
 def write_archive(site_root: Path, files: tuple[SiteFile, ...]) -> list[Path]:

@@ -75,27 +75,39 @@ def test_the_files_parse_as_what_they_are():
     assert "/public/" in files[".gitignore"].splitlines()
 
 
-@pytest.mark.parametrize("existing", ["site.yaml", "content/pages/about.md"])
-def test_init_writes_nothing_when_a_file_it_would_write_exists(tmp_path, capsys, existing):
+@pytest.mark.parametrize("existing", ["site.yaml", "content/pages/about.md", "notes.txt"])
+def test_init_refuses_a_folder_that_holds_files_and_changes_nothing(tmp_path, capsys,
+                                                                     existing):
     site = tmp_path / "a"
-    write_files(site, {existing: "mine\n", "content/reports/other.md": "also mine\n"})
+    write_files(site, {existing: "mine\n"})
     before = tree_bytes(site)
     status, out, err = run_main(capsys, "init", str(site))
     assert status == 1
     assert out == ""
+    top = Path(existing).parts[0]
     assert err.splitlines() == [
-        f"{site / existing}: error: {Path(existing).name} exists — init writes only into a "
-        "new archive; remove it or choose another folder",
+        f"{site / top}: error: {top} is already there — init starts an archive only in a "
+        "new or empty folder; choose another folder",
         "init: nothing was written"]
     assert tree_bytes(site) == before
 
 
-def test_init_names_every_file_in_the_way(tmp_path, capsys):
+def test_init_names_everything_in_the_way(tmp_path, capsys):
     site = tmp_path / "a"
     write_files(site, dict.fromkeys(WRITTEN, "mine\n"))
     before = tree_bytes(site)
     status, _, err = run_main(capsys, "init", str(site))
     assert status == 1
     assert [line.split(": error:")[0] for line in err.splitlines()[:-1]] == \
-        [str(site / name) for name in WRITTEN]
+        [str(site / name) for name in sorted({Path(n).parts[0] for n in WRITTEN})]
     assert tree_bytes(site) == before
+
+
+def test_init_starts_an_archive_in_an_empty_folder_or_beside_git(tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run_main(capsys, "init", str(empty))[0] == 0
+    kept = tmp_path / "kept"
+    write_files(kept, {".git/HEAD": "ref: refs/heads/main\n"})
+    assert run_main(capsys, "init", str(kept))[0] == 0
+    assert (kept / "site.yaml").is_file() and (kept / ".git/HEAD").is_file()
