@@ -36,7 +36,7 @@ REPORTS_JSON = PurePosixPath("reports.json")
 # Pages every site has, whatever its content.
 FIXED = (HOME, ARCHIVE, TAGS, REGIONS, WORLD_IP_DAY, NOT_FOUND, SEARCH)
 # First path segments that generated pages own; a page slug may not take one.
-RESERVED = frozenset({"archive", "tags", "regions", "reports", "world-ip-day", "static",
+RESERVED = frozenset({"archive", "tags", "regions", "reports", "world-ip-day", "static", "files",
                       "index.html", "404.html", "search", "pagefind"})
 
 

@@ -181,8 +181,8 @@ def make_delta(setup: Setup, edited: tuple[EditedReport, ...]) -> Delta | None:
                             year_name=context.year_name,
                             year_path=PurePosixPath(context.year_path))
         page = report_plan(entry, stored.has_world_ip_day)
-        if e.report.body is None:  # parse_file keeps the body
-            return None
+        if e.report.body is None or e.report.refs:  # parse_file keeps the body; links to
+            return None  # other files resolve against the whole site
         try:
             body = render_markdown(e.report.body, allow_raw_html=config.allow_raw_html)
             path = str(page.out_path)

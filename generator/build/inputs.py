@@ -10,7 +10,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from ..errors import Problem, error
@@ -18,6 +18,7 @@ from ..pages import theme
 from ..source.content import (
     LINKS_FILE,
     PAGES_DIR,
+    PUBLISHED_FILES,
     REPORTS_DIR,
     Content,
     content_of,
@@ -67,6 +68,8 @@ class Inputs:
     frame: str
     problems: tuple[Problem, ...]
     read_at_ns: int  # when reading began, for the next build's racy-file check
+    # Files in content/*/files/ (also in `static`), by path from the site root -> output path
+    attachments: dict[str, PurePosixPath] = field(default_factory=dict)
 
 
 def read_inputs(site_root: Path, known: dict[str, SourceState] | None = None,
@@ -103,6 +106,13 @@ def read_inputs(site_root: Path, known: dict[str, SourceState] | None = None,
     site_static, static_problems = collect_static(site_root / "static", site_root)
     static.update(site_static)
     problems += static_problems
+    attachments: dict[str, PurePosixPath] = {}
+    for folder, published_at in PUBLISHED_FILES:
+        found, found_problems = collect_static(site_root / folder, site_root, published_at)
+        problems += found_problems
+        static.update(found)
+        attachments.update((src.relative_to(site_root).as_posix(), out)
+                           for out, src in found.items())
     problems += _links_leaving(site_root, [site_root / LINKS_FILE, site_root / TEMPLATES_DIR,
                                            *_files_under(site_root / TEMPLATES_DIR)])
     static_digests = {out_path: digest_of(src_path.read_bytes())
@@ -126,7 +136,7 @@ def read_inputs(site_root: Path, known: dict[str, SourceState] | None = None,
         digest.update(other.encode())
         frame.update(other.encode())
     return Inputs(tuple(files), static, static_digests, digest.hexdigest(), frame.hexdigest(),
-                  tuple(problems), read_at_ns)
+                  tuple(problems), read_at_ns, attachments)
 
 
 def _read_state(path: Path) -> tuple[SourceState | None, list[Problem]]:

@@ -37,7 +37,7 @@ def generator_fingerprint() -> str:
 
         hashed = hashlib.blake2b(digest_size=16)
         hashed.update(__version__.encode())
-        for package in ("jinja2", "markdown", "nh3", "pyyaml"):
+        for package in ("comrak", "jinja2", "nh3", "pyyaml"):
             try:
                 hashed.update(f"{package}={metadata.version(package)}".encode())
             except metadata.PackageNotFoundError:

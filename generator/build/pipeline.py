@@ -241,11 +241,13 @@ def _model(setup: Setup, content: Content, inputs: Inputs, problems: list[Proble
     """The site model, a plan for every page, and the templates that render them."""
     # Jinja, Markdown and the search indexer are loaded only now: a rebuild that changes
     # nothing never needs them, and loading them is a third of its time.
+    from ..pages.links import link_site
     from ..pages.plan import navigation, plan_pages
     from ..pages.render import Renderer, TemplateProblem
     from ..pages.site import build_site
 
-    site = build_site(setup.config, content)
+    site = link_site(build_site(setup.config, content), setup.site_root, inputs.attachments,
+                     problems)
     plans = plan_pages(site)
     nav = navigation(site)
     renderer = Renderer(setup.site_root / "templates", setup.config, nav)

@@ -48,13 +48,15 @@ def record_of(source: Report | Page, warnings: list[Problem]) -> str:
             "summary": source.summary, "draft": source.draft,
             "body_sha256": source.body_sha256, "as_found": list(source.as_found),
             "field_lines": [list(pair) for pair in source.field_lines],
+            "refs": [list(pair) for pair in source.refs],
             "source": None if s is None else [
                 s.site, s.page_title, s.section, s.url,
                 None if s.retrieved is None else _date_record(s.retrieved)],
         }
     else:
         fields = {"kind": "page", "slug": source.slug, "title": source.title,
-                  "description": source.description, "draft": source.draft}
+                  "description": source.description, "draft": source.draft,
+                  "refs": [list(pair) for pair in source.refs]}
     fields["warnings"] = [[p.line, p.message] for p in warnings]
     return json.dumps(fields, ensure_ascii=False, sort_keys=True)
 
@@ -67,7 +69,7 @@ def source_of(record: str, path: Path, digest: str) -> tuple[Report | Page, list
                     for line, message in f["warnings"]]
         if f["kind"] == "page":
             return Page(path, f["slug"], f["title"], None, f["description"], f["draft"],
-                        digest), warnings
+                        digest, _refs_of(f["refs"])), warnings
         s = f["source"]
         source = None if s is None else Source(
             s[0], s[1], s[2], s[3], None if s[4] is None else _date_of(s[4]))
@@ -75,9 +77,14 @@ def source_of(record: str, path: Path, digest: str) -> tuple[Report | Page, list
                       f["region"], tuple(f["tags"]), f["summary"], source, f["draft"],
                       tuple((str(k), int(v)) for k, v in f["field_lines"]), digest,
                       str(f["body_sha256"]),
-                      as_found=tuple(str(e) for e in f["as_found"])), warnings
+                      as_found=tuple(str(e) for e in f["as_found"]),
+                      refs=_refs_of(f["refs"])), warnings
     except (ValueError, KeyError, TypeError, IndexError) as exc:
         raise CacheUnreadable(f"a damaged record for {path}: {exc}") from None
+
+
+def _refs_of(record: list) -> tuple[tuple[str, int], ...]:
+    return tuple((str(destination), int(line)) for destination, line in record)
 
 
 def _date_record(date: PartialDate) -> list:

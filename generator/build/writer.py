@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from stat import S_ISDIR, S_ISLNK
 
+from .. import urls
 from ..errors import Problem, error
 
 MANIFEST = ".ipr-archive-manifest.json"
@@ -120,9 +121,11 @@ def _not_written_by_us(out_dir: Path, present: dict[str, tuple[int, int]]) -> li
     return sorted(p for p in present if p not in written and p != MANIFEST)
 
 
-def collect_static(static_dir: Path, site_root: Path
+def collect_static(static_dir: Path, site_root: Path,
+                   published_at: PurePosixPath = urls.STATIC
                    ) -> tuple[dict[PurePosixPath, Path], list[Problem]]:
-    """Static files to copy, as {output path: source path}; links leaving the site are refused."""
+    """Files to copy as they are, as {output path: source path}, published under
+    `published_at`; links leaving the site are refused."""
     if not static_dir.is_dir():
         return {}, []
     root = site_root.resolve()
@@ -136,11 +139,11 @@ def collect_static(static_dir: Path, site_root: Path
             continue
         if not path.resolve().is_relative_to(root):
             problems.append(error(path, 0, "this link points outside the site — copy the file "
-                                           "into static/ instead"))
+                                           f"into {static_dir.name}/ instead"))
             continue
         if path.is_dir():  # a link to a folder inside the site: its files are found there
             continue
-        found[PurePosixPath("static", *rel.parts)] = path
+        found[published_at.joinpath(*rel.parts)] = path
     return found, problems
 
 

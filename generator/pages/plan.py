@@ -126,7 +126,7 @@ def plan_pages(site: Site) -> tuple[PagePlan, ...]:
             plans += _paged(_plan, group, kind, size)
     for entry in site.pages:
         plans.append(_plan(entry.out_path, "page.html", entry.page.slug, body_of=entry.page,
-                           page=entry.page))
+                           page=entry.page, links=entry.links))
     plans += _machine_readable(_plan, site, plans)
     return tuple(plans)
 
@@ -140,7 +140,7 @@ def report_plan(entry: ReportEntry, has_world_ip_day: bool,
                       report=entry.report, card=entry.card,
                       related_links=entry.related_links, has_world_ip_day=has_world_ip_day,
                       newer=entry.newer, older=entry.older, related=entry.related,
-                      year=(entry.year_name, entry.year_path))
+                      year=(entry.year_name, entry.year_path), links=entry.links)
 
 
 def _paged(_plan, group: Group, kind: GroupKind, size: int) -> list[PagePlan]:

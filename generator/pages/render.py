@@ -12,7 +12,7 @@ import jinja2.meta
 from .. import urls
 from ..errors import Problem, error
 from ..source.settings import SiteConfig
-from . import citation, feeds, theme
+from . import citation, feeds, links, theme
 from .markup import Rendered
 from .plan import PagePlan
 
@@ -80,11 +80,16 @@ class Renderer:
         writer = feeds.WRITERS.get(plan.template)
         if writer is not None:
             return writer(self.common["config"], **dict(plan.values))
+        values = dict(plan.values)
+        if body is not None:  # its links to other reports and files, from this page
+            found = values.pop("links", ())
+            assert isinstance(found, tuple)
+            body = Rendered(links.resolve(body.html, found), body.headings)
         try:
             template = self.env.get_template(plan.template)
             html = template.render(self.common, page_path=plan.out_path, section=plan.section,
                                    body=body, href=_linker(plan.out_path, self.base_url),
-                                   **dict(plan.values))
+                                   **values)
         except Exception as exc:  # a template bug of any kind is reported at its template line
             raise TemplateProblem(_template_problem(exc, self.templates_dir, plan)) from None
         return html.encode("utf-8")

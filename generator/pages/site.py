@@ -55,6 +55,7 @@ class ReportEntry:
     related: tuple[ReportCard, ...] = ()
     year_name: str = ""
     year_path: PurePosixPath | None = None
+    links: tuple[tuple[str, str], ...] = ()  # its body's links to the site's files (links.py)
 
     @property
     def out_path(self) -> PurePosixPath:
@@ -65,6 +66,7 @@ class ReportEntry:
 class PageEntry:
     page: Page
     out_path: PurePosixPath
+    links: tuple[tuple[str, str], ...] = ()  # its body's links to the site's files (links.py)
 
 
 @dataclass(frozen=True, slots=True)

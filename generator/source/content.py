@@ -8,18 +8,23 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TypeVar, cast
 
 from ..errors import Problem, SiteError, error
 from .dates import DateError, PartialDate, parse_date
 from .fields import FieldReader, as_mapping
+from .refs import FILES, relative_refs
 from .textfile import decode_source, read_source_bytes
 from .yamlnodes import Scalar, Seq, parse_yaml
 
 REPORTS_DIR = Path("content/reports")
 PAGES_DIR = Path("content/pages")
 LINKS_FILE = Path("content/links.yaml")
+# Attached files (refs.FILES) are published as they are: content/reports/files/ at
+# reports/files/, content/pages/files/ at files/.
+PUBLISHED_FILES = ((REPORTS_DIR / FILES, PurePosixPath("reports", FILES)),
+                   (PAGES_DIR / FILES, PurePosixPath(FILES)))
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Tags and regions name directories of the output, so they must be safe path segments.
@@ -35,15 +40,10 @@ TEXT_LIMITS = {"title": 300, "place": 100, "summary": 1000, "description": 1000}
 MAX_TAGS = 50
 
 # The widest run of indentation and list or quote marks a body line may start with (about
-# 64 levels deep): far beyond any report, far below what makes Markdown recurse too deeply.
+# 64 levels deep): far beyond any report, far below the depth at which the sanitiser's time
+# grows with its square (50,000 nested quotes take it 17 s).
 MAX_NESTING_PREFIX = 256
 _NESTING_PREFIX = re.compile(r"^[ \t>*+\-0-9.)]{64,}", re.MULTILINE)  # candidates, cheaply
-MAX_MARKDOWN_IN_HTML = 64
-MAX_HEADINGS = 1_000
-MAX_HTML_TAGS = 10_000
-_HEADING = re.compile(r"^ {0,3}(?:#{1,6}(?=[ \t]|$)|=+[ \t]*$|-+[ \t]*$)", re.MULTILINE)
-_HTML_TAG = re.compile(r"<[A-Za-z/!?]")
-_MARKDOWN_IN_HTML = re.compile(r"<[A-Za-z][^>]*\smarkdown\s*=", re.IGNORECASE)
 _NESTING_MARKS = re.compile(r"(?:[ \t>]|[-*+](?=[ \t]|$)|[0-9]{1,9}[.)](?=[ \t]|$))*")
 
 REPORT_FIELDS = ("title", "date", "slug", "place", "region", "tags", "summary", "source", "draft",
@@ -85,6 +85,8 @@ class Report:
     # Excerpts of the body that keep a source's slip on purpose (`据统计,,`): shown on the
     # report page, and `check` does not warn about slips inside them.
     as_found: tuple[str, ...] = ()
+    # Relative links in the body, with their file lines (see refs.py).
+    refs: tuple[tuple[str, int], ...] = ()
 
     def line_of(self, field: str) -> int:
         """The file line of a front-matter field, or 1 when the field is not written."""
@@ -102,6 +104,7 @@ class Page:
     description: str | None = None
     draft: bool = False
     digest: str = ""  # of the file's bytes
+    refs: tuple[tuple[str, int], ...] = ()  # relative links in the body (see refs.py)
 
 
 @dataclass(frozen=True)
@@ -241,6 +244,8 @@ def markdown_entries(site_root: Path, folder: Path,
                 problems.append(error(Path(entry.path), 0, "this link points outside the site "
                                                            "— copy the file into the site "
                                                            "instead of linking to it"))
+            elif entry.name == FILES and entry.is_dir():
+                continue  # the files its reports or pages link to
             elif not entry.name.endswith(".md") or not entry.is_file():
                 problems.append(Problem(Path(entry.path), 0, "not a .md file; ignored",
                                         warning=True))
@@ -264,9 +269,8 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, list[Problem]]:
 
 
 def _check_body_depth(text: str, body: str, path: Path) -> list[Problem]:
-    """Refuse Markdown nested deeper than Python-Markdown can take: it recurses once or more
-    per list, quote or indented block, and a few hundred levels (a few kilobytes) take it
-    minutes and end in a RecursionError. Nesting is spelled at the start of a line, so a
+    """Refuse Markdown nested deeper than any report: thousands of nested quotes or lists
+    take the sanitiser seconds to minutes. Nesting is spelled at the start of a line, so a
     bounded line prefix bounds it."""
     problems: list[Problem] = []
     for match in _NESTING_PREFIX.finditer(body):
@@ -282,27 +286,12 @@ def _check_body_depth(text: str, body: str, path: Path) -> list[Problem]:
                 f"marks; the limit is {MAX_NESTING_PREFIX} — nest lists and quotes less deeply")))
             if len(problems) >= 10:  # enough to see the pattern
                 break
-    # Python-Markdown's time grows with the square of the headings (the table of contents
-    # makes each anchor unique by a linear search) and of the raw HTML tags: 10,000 headings
-    # take 9 s, 100,000 tags 33 s. No report comes near these counts.
-    for pattern, limit, what, fix in (
-            (_HEADING, MAX_HEADINGS, "headings", "split the report"),
-            (_HTML_TAG, MAX_HTML_TAGS, "HTML tags", "write it as Markdown or split the report")):
-        count = sum(1 for _ in pattern.finditer(body))
-        if count > limit:
-            problems.append(error(path, 0, f"the text has {count:,} {what}; the limit is "
-                                           f"{limit:,} — {fix}"))
-    # `<div markdown="1">` blocks (Markdown inside HTML) recurse too, one level each.
-    nested_html = _MARKDOWN_IN_HTML.findall(body)
-    if len(nested_html) > MAX_MARKDOWN_IN_HTML:
-        problems.append(error(path, 0, (
-            f"the text has {len(nested_html):,} HTML blocks with a `markdown` attribute; the "
-            f"limit is {MAX_MARKDOWN_IN_HTML} — write the text as plain Markdown")))
     return problems
 
 
 def _read_front_matter(path: Path, data: bytes,
-                       problems: list[Problem]) -> tuple[FieldReader, str] | None:
+                       problems: list[Problem]) -> tuple[FieldReader, str, int] | None:
+    """The front matter's fields, the body, and the file line the body starts on."""
     text, read_problems = decode_source(path, data)
     problems.extend(read_problems)
     if text is None:
@@ -319,14 +308,16 @@ def _read_front_matter(path: Path, data: bytes,
     mapping = as_mapping(root, path, problems, "the front matter", 1)
     if mapping is None:
         return None
-    return FieldReader(mapping, path, problems), body
+    # The body is the end of the file, less the blank lines after it.
+    first_line = text.count("\n", 0, len(text.rstrip("\n")) - len(body)) + 1
+    return FieldReader(mapping, path, problems), body, first_line
 
 
 def load_report(path: Path, data: bytes, problems: list[Problem]) -> Report | None:
     found = _read_front_matter(path, data, problems)
     if found is None:
         return None
-    fields, body = found
+    fields, body, first_line = found
     fields.warn_unknown(REPORT_FIELDS, "the front matter")
     title = fields.text("title", required=True, example="盐城市大丰区召开知识产权联席会议")
     date = _read_date(fields, "date", required=True)
@@ -345,14 +336,15 @@ def load_report(path: Path, data: bytes, problems: list[Problem]) -> Report | No
     assert slug is not None and title is not None and date is not None  # else an error above
     field_lines = tuple((key.text, key.line) for key, _ in fields.mapping.entries)
     return Report(path, slug, title, date, body, place, region, tags, summary, source, draft,
-                  field_lines, digest_of(data), body_sha256(body), as_found=as_found)
+                  field_lines, digest_of(data), body_sha256(body), as_found=as_found,
+                  refs=relative_refs(body, first_line))
 
 
 def load_page(path: Path, data: bytes, problems: list[Problem]) -> Page | None:
     found = _read_front_matter(path, data, problems)
     if found is None:
         return None
-    fields, body = found
+    fields, body, first_line = found
     fields.warn_unknown(PAGE_FIELDS, "the front matter")
     title = fields.text("title", required=True, example="关于本站")
     slug = _read_slug(fields, path)
@@ -362,7 +354,8 @@ def load_page(path: Path, data: bytes, problems: list[Problem]) -> Page | None:
     if _has_errors(problems, path):
         return None
     assert slug is not None and title is not None  # else an error above
-    return Page(path, slug, title, body, description, draft, digest_of(data))
+    return Page(path, slug, title, body, description, draft, digest_of(data),
+                relative_refs(body, first_line))
 
 
 def load_links(path: Path, problems: list[Problem]) -> list[Link]:

@@ -119,7 +119,9 @@ def test_the_wheel_carries_the_theme_and_builds_a_site_anywhere(tmp_path):
     done = subprocess.run([venv / "bin/ipr-archive", "build"], cwd=site, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert [line.split(":")[0] for line in done.stderr.splitlines()] == ["site.yaml"]
+    # One warning (no base_url), and no error; on a slow machine, progress lines besides.
+    assert [line.split(":")[0] for line in done.stderr.splitlines()
+            if ": warning:" in line or ": error:" in line] == ["site.yaml"]
     for name in ("style.css", "cite.js", "search.js", "favicon.svg"):
         assert (site / "public/static" / name).is_file()
     page = BeautifulSoup((site / "public/reports/example-report.html").read_text("utf-8"),

@@ -13,9 +13,6 @@ from hypothesis import strategies as st
 
 from generator.errors import SiteError
 from generator.source.content import (
-    MAX_HEADINGS,
-    MAX_HTML_TAGS,
-    MAX_MARKDOWN_IN_HTML,
     MAX_NESTING_PREFIX,
     MAX_TAGS,
     TEXT_LIMITS,
@@ -258,15 +255,6 @@ def test_deep_nesting_in_the_body_is_an_error_at_its_line(make_site, body, first
     assert len(errors) <= 10  # the first few, not thousands
 
 
-def test_markdown_inside_html_blocks_is_limited(make_site):
-    n = 3_000
-    body = '<div markdown="1">\n' * n + "x\n" + "</div>\n" * n
-    site = make_site({REPORT: report(FRONT, body)})
-    assert errors_of(site) == [f"{REPORT}: the text has {n:,} HTML blocks with a `markdown` "
-                               f"attribute; the limit is {MAX_MARKDOWN_IN_HTML} — write the "
-                               "text as plain Markdown"]
-
-
 def test_nesting_up_to_the_limit_still_builds(make_site):
     body = ("".join("    " * i + f"- 第{i}层\n" for i in range(MAX_NESTING_PREFIX // 4))
             + "\n\n" + "> " * (MAX_NESTING_PREFIX // 2) + "引文\n")
@@ -276,24 +264,12 @@ def test_nesting_up_to_the_limit_still_builds(make_site):
     assert "第63层" in page and "引文" in page
 
 
-@pytest.mark.parametrize("body, what, limit", [
-    ("".join(f"## 第{i}节\n\n正文。\n\n" for i in range(MAX_HEADINGS + 1)), "headings",
-     MAX_HEADINGS),
-    ("<div>" * (MAX_HTML_TAGS + 1) + "\n", "HTML tags", MAX_HTML_TAGS),
-])
-def test_bodies_whose_markdown_time_would_grow_quadratically_are_refused(make_site, body, what,
-                                                                         limit):
-    site = make_site({REPORT: report(FRONT, body)})
-    [message] = errors_of(site)
-    assert message.startswith(f"{REPORT}: the text has {limit + 1:,} {what}; the limit is "
-                              f"{limit:,} — "), message
-
-
-def test_a_body_at_the_heading_and_tag_limits_builds(make_site):
-    body = ("".join(f"## 第{i}节\n\n<b>粗</b>正文。\n\n" for i in range(MAX_HEADINGS)))
+def test_many_headings_and_tags_build_in_linear_time(make_site):
+    # Python-Markdown's time grew with their square; the engine's and ours do not.
+    body = "".join(f"## 第{i}节\n\n<b>粗</b>正文。\n\n" for i in range(5_000))
     site = make_site({REPORT: report(FRONT, body)})
     page = (build_out(site).out_dir / "reports/a.html").read_text("utf-8")
-    assert f"第{MAX_HEADINGS - 1}节" in page
+    assert 'id="第4999节"' in page and "&lt;b&gt;粗&lt;/b&gt;" in page
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "JAVASCRIPT:alert(1)",
