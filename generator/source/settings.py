@@ -136,8 +136,8 @@ class SiteConfig:
         "tag, region or year")
     allow_raw_html: bool = setting(
         False, TrueFalse(),
-        "`true` passes raw HTML and any link scheme in Markdown through unsanitised: only "
-        "for trusted authors")
+        "`false` shows raw HTML in Markdown as the text it is; `true` passes raw HTML and any "
+        "link scheme through unsanitised: only for trusted authors")
     search: bool = setting(
         True, TrueFalse(),
         "`false` builds without the search index (Pagefind and the offline index), as "
