@@ -34,7 +34,7 @@ from tests.helpers import (
 )
 
 REGIONS = ["江苏省", "浙江省", "江西省"]
-TAGS = ["专利", "商标", "版权", "知识产权联席会议"]
+TAGS = ["专利", "商标", "版权", "知识产权联席会议", "世界知识产权日"]
 TITLES = ["盐城市大丰区召开知识产权联席会议", "关于第17个世界知识产权日活动方案",
           "泛珠三角区域合作", "浙江省知识产权工作会议"]
 
@@ -61,7 +61,9 @@ field_edits = st.tuples(st.just("field"), names, st.one_of(  # one field of one 
     st.tuples(st.just("title"), st.sampled_from(TITLES)),
     st.tuples(st.just("date"), st.sampled_from(["2016-01-01", "XXXX-01-01"])),
     st.tuples(st.just("region"), st.sampled_from(REGIONS)),
-    st.tuples(st.just("summary"), st.sampled_from(["一句话。", "另一句话。"]))))
+    st.tuples(st.just("summary"), st.sampled_from(["一句话。", "另一句话。", "世界知识产权日。"])),
+    # the 世界知识产权日 index lists reports by their tags too
+    st.tuples(st.just("tags"), st.sampled_from(["[世界知识产权日]", "[专利, 商标]"]))))
 edits = st.one_of(
     st.tuples(st.just("write"), names, reports),  # add or change a report
     # The body alone: the short path of delta.py, when nothing else changed since.
@@ -70,13 +72,15 @@ edits = st.one_of(
     field_edits, field_edits, field_edits,  # the subtle edits, drawn more often
     st.tuples(st.just("delete"), names),
     st.tuples(st.just("rename"), names, names),
-    st.tuples(st.just("template"), st.sampled_from(["base.html", "group.html", "report.html"]),
+    st.tuples(st.just("template"), st.sampled_from(["base.html", "group.html", "report.html",
+                                                    "world_ip_day.html"]),
               st.sampled_from(["<!-- a -->", "<!-- b -->"])),
     st.tuples(st.just("link"), st.sampled_from(TITLES + ["什么是侵犯知识产权深度解读"])),
     st.tuples(st.just("static"), st.sampled_from(["body{}", "p{}"])),
     # base_url puts URLs in reports.json, whose lines a rebuild may keep
     st.tuples(st.just("settings"), st.sampled_from([5, 20]),
-              st.sampled_from(["", "base_url: https://archive.example/ipr/\n"])),
+              st.sampled_from(["", "base_url: https://archive.example/ipr/\n",
+                               "world_ip_day_fields: [title, summary]\n"])),
 )
 
 
@@ -150,6 +154,11 @@ def test_every_incremental_build_equals_a_clean_build(tmp_path, steps, search, p
       ("field", "r1", ("title", TITLES[0]))], False),
     # reports.json lines made without a base_url are not kept
     ([("settings", 20, "base_url: https://archive.example/ipr/\n")], False),
+    # a report joins the 世界知识产权日 index by a tag, then by a link of its title, and
+    # leaves it when the rule stops reading tags
+    ([("field", "r0", ("tags", "[世界知识产权日]")), ("link", TITLES[2]),
+      ("field", "r2", ("title", "关于2024年世界知识产权日宣传活动的方案")),
+      ("settings", 20, "world_ip_day_fields: [title, summary]\n")], False),
 ])
 def test_edits_that_once_went_wrong_equal_a_clean_build(tmp_path, steps, search):
     assert_incremental_equals_clean(tmp_path, steps, search)
