@@ -285,7 +285,13 @@ def report_of(section: Section, page: ScrapedPage, path: Path,
     if page.single:  # the page's own title and date, else its first sentence's date
         title = page.title
         date = page.date or _date_in(sentence) or _date_in(first)
-        if date is None:
+        if date is None and page.capture is not None:
+            problems.append(error(path, section.line, (
+                "the page gives no date: no line such as `发布时间：2023-04-26` or "
+                "`日期：2023年4月26日`, and none in the article's first sentence — import "
+                "the article as text instead: its title, a line `发布时间：…` with the date "
+                "the source gives, then its paragraphs")))
+        elif date is None:
             problems.append(error(path, section.line, (
                 "the article gives no date: no `发布时间：` or `日期：` line under its title, "
                 "and none in its first sentence (such as 2023年4月26日 or 2022年，…) — add "
@@ -363,7 +369,7 @@ def plan_import(page: ScrapedPage, page_path: Path, site_root: Path) -> ImportPl
     for section in page.sections:
         existing = _archived(section, page, content)
         if existing is not None:
-            kept.append((section.label, existing))
+            kept.append((section.label or page.title, existing))
             continue
         report, found = report_of(section, page, page_path, "")
         problems.extend(found)
