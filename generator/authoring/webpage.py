@@ -26,6 +26,7 @@ _INDENT = " \t\u3000\u00a0"
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 # GB2312 and GBK pages often hold characters only GB18030, their superset, names.
 _WIDER = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030"}
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _UPDATE_LINE_MAX = 200  # an update line is short; a longer block holds more than one
 _WEB_URL = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
 
@@ -41,6 +42,8 @@ def decode_page(data: bytes, path: Path) -> str:
         pass
     declared = _CHARSET.search(data[:4096])
     name = declared.group(1).decode("ascii").lower() if declared else "gb18030"
+    what = f"{name} (the character set it declares)" if declared else \
+        "GB18030 (the Chinese character set a page without a declared one is most often in)"
     try:
         encoding = codecs.lookup(_WIDER.get(name, name)).name
     except LookupError:
@@ -52,14 +55,15 @@ def decode_page(data: bytes, path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise SiteError([error(path, line, (
-            f"the page is neither UTF-8 nor {name} (the character set it declares): the "
-            f"bytes here are not text in either — save the page again as UTF-8, then "
-            "import it"))]) from None
+            f"the page is neither UTF-8 nor {what}: the bytes here are not text in "
+            "either — save the page again as UTF-8, then import it"))]) from None
 
 
 def parse_webpage(data: bytes, path: Path, url: str | None = None) -> ScrapedPage:
     """A saved web page as a one-article page; SiteError with every reason it cannot be."""
-    text = decode_page(data, path)
+    # lxml refuses text that still declares its encoding (`<?xml … encoding="gbk"?>`):
+    # the text is decoded already, and the declaration says nothing more.
+    text = _XML_DECLARATION.sub("", decode_page(data, path), count=1)
     problems: list[Problem] = []
     if url is not None and not _WEB_URL.match(url):
         problems.append(error(path, 0, f"--url {url!r} is not an http(s) address — give the "

@@ -112,6 +112,7 @@ def test_url_given_on_the_command_line_is_the_reports_address(capsys, tmp_path):
     NEWS.read_bytes(),  # GBK, as declared
     NEWS.read_bytes().decode("gbk").encode("utf-8"),  # saved again as UTF-8, still saying gbk
     b"\xef\xbb\xbf" + NEWS.read_bytes().decode("gbk").encode("utf-8"),  # with a BOM
+    NEWS.read_bytes().replace(b"; charset=gbk", b""),  # GBK, declaring nothing
 ])
 def test_the_text_is_read_whatever_the_page_declares(data):
     assert "某省举办2024年世界知识产权日主题宣传活动" in decode_page(data, NEWS)
@@ -149,6 +150,17 @@ def test_a_page_that_cannot_be_imported_says_where_and_what_to_do(capsys, tmp_pa
     assert f"{page}:{line}: {message}" in err and "Traceback" not in err
     assert err.rstrip().endswith("import failed; nothing was written")
     assert list(site.iterdir()) == []
+
+
+def test_an_xhtml_page_declaring_its_encoding_is_read(capsys, tmp_path):
+    page = tmp_path / "page.xhtml"
+    page.write_bytes(NEWS.read_bytes().decode("gbk").replace(
+        "<!DOCTYPE", '<?xml version="1.0" encoding="gbk"?>\n<!DOCTYPE', 1).encode("gbk"))
+    site = tmp_path / "site"
+    site.mkdir()
+    front, body, _ = imported(capsys, site, page)
+    assert front["title"] == "某省举办2024年世界知识产权日主题宣传活动"
+    assert body.startswith("4月26日上午，")
 
 
 def test_a_bad_url_option_is_refused(capsys, tmp_path):
