@@ -19,11 +19,12 @@ PAGES = REPO / "tests/fixtures/webpages"
 NOTICE = PAGES / "notice-utf8-declared-gb2312.html"  # UTF-8 bytes, charset=gb2312 declared
 NEWS = PAGES / "news-gbk.html"  # GBK bytes, CRLF, no canonical link
 COUNTY = PAGES / "county-table-layout.html"  # laid out in tables, og:url, ArticleTitle
+BUREAU = PAGES / "bureau-news-inline-noise.html"  # <h2> title, share box inside <article>
 
 # Text of the pages' menus, breadcrumbs, share and print buttons, side bars and footers.
 CHROME = ("首页", "当前位置", "您现在的位置", "分享", "微信", "微博", "打印", "关闭",
           "ICP", "网站标识码", "主办", "版权所有", "浏览次数", "点击数", "阅读：", "上一篇",
-          "下一篇", "热点新闻", "相关链接", "字体", "搜索")
+          "下一篇", "热点新闻", "相关链接", "相关阅读", "字体", "搜索", "扫一扫", "无障碍")
 
 
 @pytest.fixture(autouse=True)
@@ -66,6 +67,11 @@ def imported(capsys, site: Path, page: Path, *extra: str) -> tuple[dict, str, Pa
      ["2022年，某县知识产权工作取得新进展，全年专利授权量达1200件。",
       "4月26日，某县召开2022年知识产权联席会议，县政府副县长出席会议并讲话。",
       "会议要求，各成员单位要加强协作，形成工作合力。"]),
+    (BUREAU, "某市知识产权局开展“4·26”知识产权宣传周活动", "2024-04-28", "某市知识产权局",
+     "https://zscqj.example.gov.cn/gzdt/202404/t20240428_998877.html",
+     ["4月22日至26日，某市知识产权局围绕第24个世界知识产权日，集中开展知识产权宣传周活动。",
+      "宣传周期间，共举办专题讲座6场，发放宣传资料3000余份，接受群众咨询500余人次。",
+      "下一步，该局将持续加大知识产权宣传力度。"]),
 ])
 def test_a_saved_page_becomes_a_report_with_its_article_verbatim_and_nothing_else(
         capsys, tmp_path, page, title, date, site, url, paragraphs):
