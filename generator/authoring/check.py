@@ -20,7 +20,15 @@ from .. import urls
 from ..build.pipeline import BuildOptions, build
 from ..build.workers import default_jobs, map_in_order
 from ..errors import Problem, SiteError, error, warning
-from ..source.content import Content, Page, Report, load_content, parsed_once, split_front_matter
+from ..source.content import (
+    CAPTURES_DIR,
+    Content,
+    Page,
+    Report,
+    load_content,
+    parsed_once,
+    split_front_matter,
+)
 from ..source.fields import is_unknown_field
 from ..source.textfile import read_source_text
 from .lint import lint_body
@@ -86,8 +94,17 @@ def check_site(site_root: Path, *, strict: bool = False, jobs: int | None = None
 
 
 def check_captures(site_root: Path, content: Content) -> list[Problem]:
-    """Every saved web page a report names is in the archive, with the SHA-256 it names."""
+    """Every saved web page a report names is in the archive, with the SHA-256 it names;
+    a saved page no report names is a warning."""
     problems = []
+    named = {report.source.capture for report in content.reports
+             if report.source is not None and report.source.capture is not None}
+    folder = site_root / CAPTURES_DIR
+    for path in sorted(folder.iterdir()) if folder.is_dir() else ():
+        if (CAPTURES_DIR / path.name).as_posix() not in named and not path.name.startswith("."):
+            problems.append(warning(path, 0, (
+                "no report names this saved page in source.capture — name it in the report "
+                "imported from it, or remove it")))
     for report in content.reports:
         source = report.source
         if source is None or source.capture is None:

@@ -220,6 +220,12 @@ def test_check_finds_a_capture_changed_or_missing(capsys, tmp_path):
     capture.unlink()
     status, out, err = run_main(capsys, "check", "--site", str(tmp_path))
     assert status == 1 and "cannot be read" in out + err
+    # A saved page that no report names is worth a warning.
+    path.unlink()
+    (tmp_path / "content/captures/stray.html").write_bytes(b"<html></html>")
+    status, out, err = run_main(capsys, "check", "--site", str(tmp_path))
+    assert f"{tmp_path}/content/captures/stray.html: warning: no report names this saved " \
+        "page" in out + err
 
 
 def test_parsing_is_pure_and_gives_one_article():
