@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -324,6 +325,8 @@ def _say_failed(problems, changes: tuple[str, ...], out_dir: Path,
 
 # --- ipr-archive new, check, import, init, theme ------------------------------------------
 
+WEB_PAGE_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml")
+
 def _add_authoring_commands(commands) -> None:
     new = commands.add_parser(
         "new", help="start a new report file with complete front matter",
@@ -355,14 +358,21 @@ def _add_authoring_commands(commands) -> None:
     _add_shared(check, "--site", "--jobs")
 
     imports = commands.add_parser(
-        "import", help="turn a scraped page into reports and links",
+        "import", help="turn a scraped page or a saved web page into reports and links",
         description="Read a scraped plain-text page (its title, an update line, sections "
-                    "headed …一/…二 or 一、/（一）, and a tail of related-article titles), "
-                    "write one report per section to content/reports/, and append the "
-                    "related titles content/links.yaml does not list yet. Sections already "
-                    "archived are left alone, and no file is ever overwritten. Nothing is "
-                    "written if the page cannot be read.")
-    imports.add_argument("file", type=Path, metavar="FILE", help="the scraped page, as text")
+                    "headed …一/…二 or 一、/（一）, or one article, and a tail of "
+                    "related-article titles), write one report per section to "
+                    "content/reports/, and append the related titles content/links.yaml "
+                    "does not list yet. A saved web page (.html, .htm) is one article: its "
+                    "text is extracted with trafilatura, nothing is fetched, and the page is "
+                    "kept as captured in content/captures/. Sections already archived are "
+                    "left alone, and no file is ever overwritten. Nothing is written if the "
+                    "page cannot be read.")
+    imports.add_argument("file", type=Path, metavar="FILE",
+                         help="the scraped page, as text, or a saved web page (.html, .htm)")
+    imports.add_argument("--url", metavar="URL",
+                         help="where a saved web page was published, when its own canonical "
+                              "link does not say (or says otherwise)")
     imports.add_argument("--dry-run", action="store_true",
                          help="print what would be written, and write nothing")
     _add_shared(imports, "--site")
@@ -442,8 +452,17 @@ def _run_import(args: argparse.Namespace) -> int:
 
     if _no_site(args.site):
         return 1
+    web_page = args.file.suffix.lower() in WEB_PAGE_SUFFIXES
+    if args.url is not None and not web_page:
+        print(f"{args.file}: error: --url is for saved web pages (.html, .htm); a text page "
+              "gives its address nowhere — leave --url out", file=sys.stderr)
+        return 1
     try:
-        plan = import_page(args.file, args.site)
+        if web_page:
+            from .authoring.webpage import import_webpage
+            plan = import_webpage(args.file, args.site, args.url)
+        else:
+            plan = import_page(args.file, args.site)
     except SiteError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -455,6 +474,9 @@ def _run_import(args: argparse.Namespace) -> int:
         print(f"{_plural(len(plan.links_known), 'related title')} already in "
               f"{plan.links_path}")
     if args.dry_run:
+        for path, data in plan.captures:
+            print(f"would keep the saved page as {path} ({len(data):,} bytes, "
+                  f"SHA-256 {hashlib.sha256(data).hexdigest()})")
         for path, text in plan.reports:
             print(f"would write {path}:\n{text}")
         if plan.links_text:

@@ -8,6 +8,7 @@ its output and its build cache are not touched.
 """
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import tempfile
 from dataclasses import dataclass, replace
@@ -18,8 +19,16 @@ from urllib.parse import unquote, urlsplit
 from .. import urls
 from ..build.pipeline import BuildOptions, build
 from ..build.workers import default_jobs, map_in_order
-from ..errors import Problem, SiteError, warning
-from ..source.content import Content, Page, Report, load_content, parsed_once, split_front_matter
+from ..errors import Problem, SiteError, error, warning
+from ..source.content import (
+    CAPTURES_DIR,
+    Content,
+    Page,
+    Report,
+    load_content,
+    parsed_once,
+    split_front_matter,
+)
 from ..source.fields import is_unknown_field
 from ..source.textfile import read_source_text
 from .lint import lint_body
@@ -71,6 +80,7 @@ def check_site(site_root: Path, *, strict: bool = False, jobs: int | None = None
             built = True
             found, pages = check_output(out, content, jobs)
             findings += found
+    problems += check_captures(site_root, content)
     acknowledged = 0
     for report in content.reports:
         found, count = lint_report(report)
@@ -81,6 +91,40 @@ def check_site(site_root: Path, *, strict: bool = False, jobs: int | None = None
         problems = [replace(p, warning=False) if is_unknown_field(p) else p for p in problems]
     return CheckResult(tuple(sorted(set(problems + findings))), acknowledged, built, pages,
                        len(content.reports))
+
+
+def check_captures(site_root: Path, content: Content) -> list[Problem]:
+    """Every saved web page a report names is in the archive, with the SHA-256 it names;
+    a saved page no report names is a warning."""
+    problems = []
+    named = {report.source.capture for report in content.reports
+             if report.source is not None and report.source.capture is not None}
+    folder = site_root / CAPTURES_DIR
+    for path in sorted(folder.iterdir()) if folder.is_dir() else ():
+        if (CAPTURES_DIR / path.name).as_posix() not in named and not path.name.startswith("."):
+            problems.append(warning(path, 0, (
+                "no report names this saved page in source.capture — name it in the report "
+                "imported from it, or remove it")))
+    for report in content.reports:
+        source = report.source
+        if source is None or source.capture is None:
+            continue
+        path = site_root / source.capture
+        try:
+            found = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            problems.append(error(report.src_path, report.line_of("source"), (
+                f"the saved page {source.capture} cannot be read ({exc.strerror}) — put the "
+                "page as it was captured back at that path, or remove source.capture and "
+                "source.capture_sha256")))
+            continue
+        if found != source.capture_sha256:
+            problems.append(error(report.src_path, report.line_of("source"), (
+                f"the saved page {source.capture} has the SHA-256 {found}, not the "
+                f"{source.capture_sha256} the report gives: it is not the page that was "
+                "captured — put the captured page back (from a copy of the archive), or, "
+                "if this file is the capture, write its SHA-256 in source.capture_sha256")))
+    return problems
 
 
 def lint_report(report: Report) -> tuple[list[Problem], int]:

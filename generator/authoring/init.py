@@ -77,6 +77,8 @@ def _yaml_value(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, tuple):
+        return "[" + ", ".join(yaml_scalar(str(item)) for item in value) + "]"
     return yaml_scalar(str(value))
 
 

@@ -91,7 +91,7 @@ def report_text(report: NewReport) -> str:
                   "#   site: ", "#   page_title: ", "#   section: ", "#   url: "]
     else:
         lines.append("source:")
-        for name in ("site", "page_title", "section", "url"):
+        for name in ("site", "page_title", "section", "url", "capture", "capture_sha256"):
             value = getattr(source, name)
             if value is not None:
                 lines.append(f"  {name}: {yaml_scalar(value)}")

@@ -174,7 +174,7 @@ def make_delta(setup: Setup, edited: tuple[EditedReport, ...]) -> Delta | None:
     for e in shown:
         context = contexts[e.source.key]
         report = dataclasses.replace(e.report, body=None)
-        entry = ReportEntry(report, ReportCard.of(report), related_links_of(report, links),
+        entry = ReportEntry(report, ReportCard.of(report), related_links_of(report, links, config),
                             newer=cards[context.newer] if context.newer else None,
                             older=cards[context.older] if context.older else None,
                             related=tuple(cards[key] for key in context.related),

@@ -51,7 +51,8 @@ def record_of(source: Report | Page, warnings: list[Problem]) -> str:
             "refs": [list(pair) for pair in source.refs],
             "source": None if s is None else [
                 s.site, s.page_title, s.section, s.url,
-                None if s.retrieved is None else _date_record(s.retrieved)],
+                None if s.retrieved is None else _date_record(s.retrieved), s.capture,
+                s.capture_sha256],
         }
     else:
         fields = {"kind": "page", "slug": source.slug, "title": source.title,
@@ -72,7 +73,7 @@ def source_of(record: str, path: Path, digest: str) -> tuple[Report | Page, list
                         digest, _refs_of(f["refs"])), warnings
         s = f["source"]
         source = None if s is None else Source(
-            s[0], s[1], s[2], s[3], None if s[4] is None else _date_of(s[4]))
+            s[0], s[1], s[2], s[3], None if s[4] is None else _date_of(s[4]), s[5], s[6])
         return Report(path, f["slug"], f["title"], _date_of(f["date"]), None, f["place"],
                       f["region"], tuple(f["tags"]), f["summary"], source, f["draft"],
                       tuple((str(k), int(v)) for k, v in f["field_lines"]), digest,

@@ -11,9 +11,9 @@ from ..source.content import Content, Link, Page, Report, Source
 from ..source.dates import PartialDate
 from ..source.settings import SiteConfig
 
-WORLD_IP_DAY = "世界知识产权日"
-# The World IP Day index groups its links by what they are; the first group that matches wins.
-WORLD_IP_DAY_GROUPS = (("活动方案", "活动方案"), ("其他", ""))
+# The World IP Day index groups its entries by what they are: the first group whose words
+# are all in the title wins (活动方案, and 关于开展…活动的方案 too).
+WORLD_IP_DAY_GROUPS = (("活动方案", ("活动", "方案")), ("其他", ()))
 UNKNOWN_YEAR = "年份不详"
 
 
@@ -81,16 +81,37 @@ class Group:
 
 @dataclass(frozen=True)
 class IndexedLink:
-    """A link in the World IP Day index; `report` is set when the archive holds its text."""
+    """An entry of the World IP Day index: a report of the archive, a title from the links
+    file, or both when they are one item (then it links to the report)."""
 
-    link: Link
+    link: Link | None
     report: ReportCard | None
+
+    @property
+    def title(self) -> str:
+        if self.report is not None:
+            return self.report.title
+        assert self.link is not None  # an entry is a report, a link or both
+        return self.link.title
+
+
+@dataclass(frozen=True)
+class LinkYear:
+    """The entries of one year in a group of the index: `年份不详` for a report whose year
+    is unknown and for every title the archive does not hold."""
+
+    name: str
+    links: tuple[IndexedLink, ...]
 
 
 @dataclass(frozen=True)
 class LinkGroup:
     name: str
-    links: tuple[IndexedLink, ...]
+    years: tuple[LinkYear, ...]  # newest first, 年份不详 last
+
+    @property
+    def links(self) -> tuple[IndexedLink, ...]:
+        return tuple(item for year in self.years for item in year.links)
 
 
 @dataclass(frozen=True)
@@ -114,7 +135,7 @@ class Site:
 def build_site(config: SiteConfig, content: Content) -> Site:
     """The whole model from validated content."""
     reports = sorted(content.reports, key=lambda r: (r.date.newest_first, r.slug))
-    links_by_page = _links_by_source_page(content.links)
+    links_by_page = _links_by_source_page(content.links, config.world_ip_day_words)
     cards = tuple(ReportCard.of(r) for r in reports)
     tags = _group_by(cards, lambda c: c.tags, urls.tag_path)
     regions = _group_by(cards, lambda c: (c.region,) if c.region else (), urls.region_path)
@@ -136,7 +157,7 @@ def build_site(config: SiteConfig, content: Content) -> Site:
         tags=tags,
         regions=regions,
         years=years,
-        world_ip_day=_world_ip_day_index(content.links, cards),
+        world_ip_day=_world_ip_day_index(config, content.links, reports, cards),
     )
 
 
@@ -196,9 +217,11 @@ def _related_reports(cards: tuple[ReportCard, ...], tags: tuple[Group, ...],
     return related
 
 
-def related_links_of(report: Report, links: tuple[Link, ...]) -> tuple[Link, ...]:
+def related_links_of(report: Report, links: tuple[Link, ...],
+                     config: SiteConfig) -> tuple[Link, ...]:
     """The related reading shown on one report's page, as build_site finds it."""
-    return _links_by_source_page(links).get(_source_page(report.source), ())
+    return _links_by_source_page(links, config.world_ip_day_words).get(
+        _source_page(report.source), ())
 
 
 # (site, page title) of the page a source names; None when it names none, which finds no links.
@@ -211,31 +234,71 @@ def _source_page(source: Source | None) -> _SourcePage:
     return (source.site, source.page_title)
 
 
-def _links_by_source_page(links: tuple[Link, ...]) -> dict[_SourcePage, tuple[Link, ...]]:
+def _links_by_source_page(links: tuple[Link, ...],
+                          words: tuple[str, ...]) -> dict[_SourcePage, tuple[Link, ...]]:
     """Titles each source page listed that the World IP Day index does not take: they are
     shown as related reading on the reports archived from that page."""
     grouped: dict[_SourcePage, list[Link]] = defaultdict(list)
     for link in links:
         page = _source_page(link.source)
-        if page is not None and WORLD_IP_DAY not in link.title:
+        if page is not None and not names_world_ip_day(link.title, words):
             grouped[page].append(link)
     return {page: tuple(items) for page, items in grouped.items()}
 
 
-def _world_ip_day_index(links: tuple[Link, ...],
+def names_world_ip_day(text: str | None, words: tuple[str, ...]) -> bool:
+    """Whether a title, tag or summary names World IP Day: holds one of the set words."""
+    return text is not None and any(word in text for word in words)
+
+
+def report_names_world_ip_day(report: Report | ReportCard, config: SiteConfig) -> bool:
+    """Whether a report belongs in the World IP Day index by its own fields, as
+    `world_ip_day_words` and `world_ip_day_fields` set the rule."""
+    words, fields = config.world_ip_day_words, config.world_ip_day_fields
+    return (("title" in fields and names_world_ip_day(report.title, words))
+            or ("tags" in fields and any(names_world_ip_day(t, words) for t in report.tags))
+            or ("summary" in fields and names_world_ip_day(report.summary, words)))
+
+
+def _world_ip_day_index(config: SiteConfig, links: tuple[Link, ...],
+                        reports: list[Report],
                         cards: tuple[ReportCard, ...]) -> tuple[LinkGroup, ...]:
+    """Reports that name World IP Day and the links file's titles that do, one entry where
+    a title is a report's (the same title, or the same address as the report's source);
+    each group newest first, the years the archive does not know last, in the links' order."""
+    words = config.world_ip_day_words
     by_title: dict[str, ReportCard] = {}
-    for card in cards:  # the newest report of a title wins
+    by_url: dict[str, ReportCard] = {}
+    for report, card in zip(reports, cards, strict=True):  # the newest report of a title wins
         by_title.setdefault(_normalise(card.title), card)
-    grouped: dict[str, list[IndexedLink]] = {name: [] for name, _ in WORLD_IP_DAY_GROUPS}
+        if report.source is not None and report.source.url:
+            by_url.setdefault(report.source.url, card)
+    link_of: dict[str, Link] = {}  # report slug -> the first title that is the same item
+    unarchived: list[IndexedLink] = []
     seen = set()
     for link in links:
-        if WORLD_IP_DAY not in link.title or (link.title, link.url) in seen:
+        key = (_normalise(link.title), link.url)
+        if not names_world_ip_day(link.title, words) or key in seen:
             continue
-        seen.add((link.title, link.url))
-        group = next(name for name, word in WORLD_IP_DAY_GROUPS if word in link.title)
-        grouped[group].append(IndexedLink(link, by_title.get(_normalise(link.title))))
-    return tuple(LinkGroup(name, tuple(items)) for name, items in grouped.items() if items)
+        seen.add(key)
+        same = (by_url.get(link.url) if link.url else None) or by_title.get(key[0])
+        if same is None:
+            unarchived.append(IndexedLink(link, None))
+        else:
+            link_of.setdefault(same.slug, link)
+    entries = [IndexedLink(link_of.get(card.slug), card) for report, card in
+               zip(reports, cards, strict=True)
+               if card.slug in link_of or report_names_world_ip_day(report, config)]
+    grouped: dict[str, dict[str, list[IndexedLink]]] = {
+        name: defaultdict(list) for name, _ in WORLD_IP_DAY_GROUPS}
+    for item in entries + unarchived:  # reports in the archive's order, newest first
+        group = next(name for name, words in WORLD_IP_DAY_GROUPS
+                     if all(word in item.title for word in words))
+        year = item.report.date.year if item.report is not None else None
+        grouped[group][f"{year}年" if year else UNKNOWN_YEAR].append(item)
+    return tuple(LinkGroup(name, tuple(LinkYear(year, tuple(items))
+                                       for year, items in years.items()))
+                 for name, years in grouped.items() if years)
 
 
 def _normalise(title: str) -> str:

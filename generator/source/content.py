@@ -25,6 +25,8 @@ LINKS_FILE = Path("content/links.yaml")
 # reports/files/, content/pages/files/ at files/.
 PUBLISHED_FILES = ((REPORTS_DIR / FILES, PurePosixPath("reports", FILES)),
                    (PAGES_DIR / FILES, PurePosixPath(FILES)))
+# Saved web pages, byte for byte, each named in its report's `source.capture`.
+CAPTURES_DIR = Path("content/captures")
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Tags and regions name directories of the output, so they must be safe path segments.
@@ -49,7 +51,8 @@ _NESTING_MARKS = re.compile(r"(?:[ \t>]|[-*+](?=[ \t]|$)|[0-9]{1,9}[.)](?=[ \t]|
 REPORT_FIELDS = ("title", "date", "slug", "place", "region", "tags", "summary", "source", "draft",
                  "as_found")
 PAGE_FIELDS = ("title", "slug", "description", "draft")
-SOURCE_FIELDS = ("site", "page_title", "section", "url", "retrieved")
+SOURCE_FIELDS = ("site", "page_title", "section", "url", "retrieved", "capture",
+                 "capture_sha256")
 LINK_FIELDS = ("title", "url", "source")
 
 
@@ -62,6 +65,10 @@ class Source:
     section: str | None = None
     url: str | None = None
     retrieved: PartialDate | None = None
+    # The saved web page the text was imported from, kept in the archive (a path from the
+    # site root, under content/captures/), and the SHA-256 of its bytes.
+    capture: str | None = None
+    capture_sha256: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,10 +498,37 @@ def _read_source(fields: FieldReader | None) -> Source | None:
     if fields is None:
         return None
     fields.warn_unknown(SOURCE_FIELDS, "source")
+    capture = _read_capture(fields)
+    capture_sha256 = fields.sha256("capture_sha256")
+    if (capture is None) != (capture_sha256 is None) and \
+            not _has_errors(fields.problems, fields.path):
+        given, other = ("capture", "capture_sha256") if capture else \
+            ("capture_sha256", "capture")
+        fields.problems.append(error(fields.path, fields.line_of(given), (
+            f"source.{given} is given without source.{other} — give both (as `ipr-archive "
+            f"import` writes them), or neither")))
     return Source(
         site=fields.text("site"),
         page_title=fields.text("page_title"),
         section=fields.text("section"),
         url=_read_url(fields, "url"),
         retrieved=_read_date(fields, "retrieved"),
+        capture=capture,
+        capture_sha256=capture_sha256,
     )
+
+
+def _read_capture(fields: FieldReader) -> str | None:
+    """A saved page's place: a relative path under content/captures/, to an .html file."""
+    path = fields.text("capture")
+    if path is None:
+        return None
+    parts = path.split("/")
+    if path.startswith(CAPTURES_DIR.as_posix() + "/") and len(parts) == 3 and \
+            parts[2] not in (".html", ".htm") and parts[2].endswith((".html", ".htm")) and \
+            "\\" not in path and not parts[2].startswith("."):
+        return path
+    fields.problems.append(error(fields.path, fields.line_of("capture"), (
+        f"source.capture {path!r} must name a saved page in {CAPTURES_DIR.as_posix()}/, "
+        f"from the site root — write e.g. `capture: {CAPTURES_DIR.as_posix()}/<slug>.html`")))
+    return None

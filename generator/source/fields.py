@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 
 from ..errors import Problem, error
 from .yamlnodes import Mapping, Node, Scalar, Seq, full_width_key, full_width_list
+
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
 # Every unknown field's warning starts so; `check --strict` counts them as errors.
 UNKNOWN_FIELD = "unknown field "
@@ -69,6 +72,18 @@ class FieldReader:
             self._fail(node.line, f"'{name}' is empty — write `{name}: {example}`")
             return None
         return value
+
+    def sha256(self, name: str) -> str | None:
+        """A SHA-256 digest: 64 hexadecimal digits, kept in lowercase."""
+        value = self.text(name, example="<64 hexadecimal digits>")
+        if value is None:
+            return None
+        if not _SHA256.fullmatch(value):
+            self._fail(self.line_of(name), (
+                f"'{name}' must be a SHA-256 digest, 64 hexadecimal digits, not {value!r} — "
+                f"copy it as `sha256sum` prints it, or remove the field"))
+            return None
+        return value.lower()
 
     def raw(self, name: str) -> Scalar | None:
         """A scalar as written, whatever YAML would make of it (dates are such values)."""

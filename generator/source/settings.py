@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from ..errors import Problem, error
 from .fields import FieldReader, as_mapping
 from .textfile import read_source_text
-from .yamlnodes import Mapping, parse_yaml
+from .yamlnodes import Mapping, Scalar, parse_yaml
 
 CONFIG_NAME = "site.yaml"
 # One line for both: no site.yaml, so no base_url either.
@@ -104,6 +104,40 @@ class TrueFalse:
         return fields.boolean(name, default)
 
 
+@dataclass(frozen=True)
+class TextList:
+    """A list of text, at least one item; with `choices`, each item one of them."""
+
+    choices: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return f"list of: {', '.join(self.choices)}" if self.choices else "list of text"
+
+    def read(self, fields: FieldReader, name: str, default: Any) -> Any:
+        node = fields.mapping.get(name)
+        if node is None or (isinstance(node, Scalar) and node.is_null):
+            return default
+        example = ", ".join(self.choices or default)
+        before = len(fields.problems)
+        items = fields.text_list(name, example)
+        if len(fields.problems) > before:
+            return default
+        unknown = [item for item in items if self.choices and item not in self.choices]
+        if unknown:
+            fields.problems.append(error(
+                fields.path, _line_of(fields, name),
+                f"{name} may name only {', '.join(self.choices)}, not "
+                f"{', '.join(map(repr, unknown))} — write e.g. `{name}: [{example}]`"))
+            return default
+        if not items:
+            fields.problems.append(error(
+                fields.path, _line_of(fields, name),
+                f"{name} is empty — write at least one, e.g. `{name}: [{example}]`"))
+            return default
+        return items
+
+
 def _line_of(fields: FieldReader, name: str) -> int:
     node = fields.mapping.get(name)
     return node.line if node is not None else 0
@@ -154,6 +188,17 @@ class SiteConfig:
     world_ip_day_label: str = setting(
         "世界知识产权日", Text(),
         "the menu item of the 世界知识产权日 index")
+    world_ip_day_words: tuple[str, ...] = setting(
+        ("世界知识产权日",), TextList(),
+        "the 世界知识产权日 index lists every report, and every title of "
+        "`content/links.yaml`, that holds one of these words (in the report fields "
+        "`world_ip_day_fields` names; in a link's title); a link whose title is a report's, "
+        "or whose `url` is the report's `source.url`, is one entry with it; such links are "
+        "not shown as related reading")
+    world_ip_day_fields: tuple[str, ...] = setting(
+        ("title", "tags"), TextList(("title", "tags", "summary")),
+        "the report fields `world_ip_day_words` are looked for in: a tag holding one of the "
+        "words is enough")
 
 
 @dataclass(frozen=True)
@@ -204,6 +249,8 @@ def settings_table() -> str:
 
 
 def _yaml_scalar(value: object) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(str, value)) + "]"
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from generator.authoring.importer import parse_page, plan_import, report_of, write_import
+from generator.authoring.importer import (
+    UpdateLine,
+    parse_page,
+    plan_import,
+    read_update_line,
+    report_of,
+    write_import,
+)
 from generator.errors import SiteError
 from generator.source.content import load_content, load_links, split_front_matter
 from tests.helpers import REPO, SEED_PAGE, run_main, tree_bytes, write_files
@@ -111,9 +118,11 @@ def test_unreadable_pages_are_refused_with_every_reason():
         "page.txt: the file is empty — give a scraped page: its title, its sections, and "
         "any related titles"]
     found = problems_of("这是一段很长的正文，不是标题。\n\n又一段。")
-    assert len(found) == 2 and all(f.startswith("page.txt:1: ") for f in found)
-    assert any("the first line should be the page's title" in f for f in found)
-    assert any("no section headings found" in f for f in found)
+    assert len(found) == 1 and found[0].startswith("page.txt:1: ")
+    assert "the first line should be the page's title" in found[0]
+    assert problems_of("某页标题\n\n发布时间：2023-04-26\n") == [
+        "page.txt:1: the page has no text besides its title — give the article's paragraphs "
+        "after the title, or sections headed `…一` `…二`, `一、…` or `（一）…`"]
     found = problems_of("某页标题\n\n导语一段。\n\n报告一\n\n报告二\n\n5月1日,会议召开。")
     assert [f.split(": ")[0] for f in found] == ["page.txt:3", "page.txt:5"]
     assert "before the first section heading" in found[0]
@@ -236,10 +245,73 @@ def test_import_dry_run_prints_and_writes_nothing(capsys, tmp_path):
 
 def test_import_of_a_page_it_cannot_read_writes_nothing(capsys, real_site, tmp_path):
     page = tmp_path / "page.txt"
-    page.write_text("某页标题\n\n一段没有小标题的正文。\n", "utf-8")
+    page.write_text("某页标题\n\n一段没有日期的正文。\n", "utf-8")
     before = tree_bytes(real_site)
     status, out, err = run_main(capsys, "import", str(page), "--site", str(real_site))
     assert status == 1 and out == ""
-    assert f"{page}:1: no section headings found" in err
+    assert f"{page}:3: the article gives no date" in err and "Traceback" not in err
     assert err.rstrip().endswith("import failed; nothing was written")
     assert tree_bytes(real_site) == before
+
+
+@pytest.mark.parametrize("line, site, date", [
+    ("更新时间:2023-12-30 来源:某省知识产权局", "某省知识产权局", "2023-12-30"),
+    ("发布时间：2023年4月26日 10:30\u3000来源：某市市场监督管理局\u3000浏览次数：1024",
+     "某市市场监督管理局", "2023-04-26"),
+    ("来源：某市知识产权局  发布日期：2024/4/26  【字体：大 中 小】",
+     "某市知识产权局", "2024-04-26"),
+    ("日期：2022-04-20 作者：张三 阅读：12", None, "2022-04-20"),
+    ("更新时间:高考猫", "高考猫", None),  # the seed's shape: a time label naming the site
+])
+def test_an_update_line_gives_each_part_to_its_field_and_drops_the_noise(line, site, date):
+    assert read_update_line(line) == UpdateLine(site, date)
+    page = parse_page(f"某页标题\n{line}\n报告一\n5月10日,会议召开。\n", PAGE)
+    assert (page.site, page.date) == (site, date)
+
+
+def test_a_line_that_only_mentions_a_source_is_no_update_line():
+    assert read_update_line("据来源：某局统计，共申请专利。") is None
+
+
+def test_the_update_line_reaches_the_report_and_the_links_file(tmp_path):
+    text = ("某市知识产权工作动态\n发布时间：2023年4月26日 10:30\u3000"
+            "来源：某市市场监督管理局\u3000浏览次数：1024\n报告一\n5月10日,会议召开。\n报告二\n6月1日,会议召开。\n"
+            "相关文章\n关于第17个世界知识产权日活动方案\n")
+    plan = plan_import(parse_page(text, PAGE), PAGE, tmp_path)
+    write_import(plan)
+    content, problems = load_content(tmp_path)
+    assert [p for p in problems if not p.warning] == []
+    assert {r.source.site for r in content.reports} == {"某市市场监督管理局"}
+    (link,) = load_links(tmp_path / "content/links.yaml", [])
+    assert link.source.site == "某市市场监督管理局"
+    assert "浏览次数" not in (tmp_path / "content/links.yaml").read_text("utf-8")
+
+
+def test_a_page_without_headings_is_one_article_titled_and_dated_by_the_page(tmp_path):
+    text = ("关于开展2023年世界知识产权日宣传活动的通知\n"
+            "发布时间：2023-04-20\u3000来源：某市知识产权局\n"
+            "\u3000\u3000各区知识产权局：\n\u3000\u3000现将有关事项通知如下。\n"
+            "某市知识产权局\n2023年4月20日\n")
+    page = parse_page(text, PAGE)
+    assert page.single and page.related == ()
+    plan = plan_import(page, PAGE, tmp_path)
+    (path, report_text), = plan.reports
+    write_import(plan)
+    (report,) = load_content(tmp_path)[0].reports
+    assert report.title == "关于开展2023年世界知识产权日宣传活动的通知"
+    assert report.date.iso == "2023-04-20"
+    assert (report.source.site, report.source.page_title, report.source.section) == (
+        "某市知识产权局", "关于开展2023年世界知识产权日宣传活动的通知", None)
+    # the signature and the date at the end stay the article's own
+    assert body_of(path) == ("各区知识产权局：\n\n现将有关事项通知如下。\n\n某市知识产权局\n\n"
+                             "2023年4月20日")
+
+
+def test_a_section_dated_by_its_year_alone_is_dated_so(tmp_path):
+    page = parse_page(page_text("报告一\n\n2022年，某市共受理专利申请1万件。",
+                                "报告二\n\n2022年以来，某市持续推进。"), PAGE)
+    report, problems = report_of(page.sections[0], page, PAGE, "s")
+    assert problems == [] and (report.date, report.title) == ("2022", "某市共受理专利申请1万件")
+    # a year that does not open the sentence is no date: never guessed
+    report, problems = report_of(page.sections[1], page, PAGE, "s")
+    assert report is None and "gives no date" in problems[0].message

@@ -34,16 +34,18 @@ from tests.helpers import (
 )
 
 REGIONS = ["江苏省", "浙江省", "江西省"]
-TAGS = ["专利", "商标", "版权", "知识产权联席会议"]
+TAGS = ["专利", "商标", "版权", "知识产权联席会议", "世界知识产权日"]
 TITLES = ["盐城市大丰区召开知识产权联席会议", "关于第17个世界知识产权日活动方案",
           "泛珠三角区域合作", "浙江省知识产权工作会议"]
 
 
 def report_text(title: str, date: str, region: str, tags: list[str], body: str,
                 summary: str = "一句话。") -> str:
+    # The address is the title's: a link with it joins the report in the 世界知识产权日 index.
     return (f"---\ntitle: {title}\ndate: {date}\nregion: {region}\n"
             f"tags: [{', '.join(tags)}]\nsummary: {summary}\n"
-            f"source:\n  site: 高考猫\n  page_title: 最新知识产权联席会议总结\n---\n\n{body}\n")
+            f"source:\n  site: 高考猫\n  page_title: 最新知识产权联席会议总结\n"
+            f"  url: https://example.org/{TITLES.index(title)}.html\n---\n\n{body}\n")
 
 
 reports = st.builds(
@@ -61,7 +63,9 @@ field_edits = st.tuples(st.just("field"), names, st.one_of(  # one field of one 
     st.tuples(st.just("title"), st.sampled_from(TITLES)),
     st.tuples(st.just("date"), st.sampled_from(["2016-01-01", "XXXX-01-01"])),
     st.tuples(st.just("region"), st.sampled_from(REGIONS)),
-    st.tuples(st.just("summary"), st.sampled_from(["一句话。", "另一句话。"]))))
+    st.tuples(st.just("summary"), st.sampled_from(["一句话。", "另一句话。", "世界知识产权日。"])),
+    # the 世界知识产权日 index lists reports by their tags too
+    st.tuples(st.just("tags"), st.sampled_from(["[世界知识产权日]", "[专利, 商标]"]))))
 edits = st.one_of(
     st.tuples(st.just("write"), names, reports),  # add or change a report
     # The body alone: the short path of delta.py, when nothing else changed since.
@@ -70,13 +74,17 @@ edits = st.one_of(
     field_edits, field_edits, field_edits,  # the subtle edits, drawn more often
     st.tuples(st.just("delete"), names),
     st.tuples(st.just("rename"), names, names),
-    st.tuples(st.just("template"), st.sampled_from(["base.html", "group.html", "report.html"]),
+    st.tuples(st.just("template"), st.sampled_from(["base.html", "group.html", "report.html",
+                                                    "world_ip_day.html"]),
               st.sampled_from(["<!-- a -->", "<!-- b -->"])),
     st.tuples(st.just("link"), st.sampled_from(TITLES + ["什么是侵犯知识产权深度解读"])),
+    # a 世界知识产权日 title with the address of a report, which then shares its entry
+    st.tuples(st.just("url-link"), st.sampled_from(range(len(TITLES)))),
     st.tuples(st.just("static"), st.sampled_from(["body{}", "p{}"])),
     # base_url puts URLs in reports.json, whose lines a rebuild may keep
     st.tuples(st.just("settings"), st.sampled_from([5, 20]),
-              st.sampled_from(["", "base_url: https://archive.example/ipr/\n"])),
+              st.sampled_from(["", "base_url: https://archive.example/ipr/\n",
+                               "world_ip_day_fields: [title, summary]\n"])),
 )
 
 
@@ -113,6 +121,10 @@ def apply(site: Path, edit: tuple) -> None:
         with open(site / "content/links.yaml", "a", encoding="utf-8") as links:
             links.write(f"- title: {edit[1]}\n  source:\n    site: 高考猫\n"
                         f"    page_title: 最新知识产权联席会议总结\n")
+    elif edit[0] == "url-link":
+        with open(site / "content/links.yaml", "a", encoding="utf-8") as links:
+            links.write(f"- title: 第{edit[1]}个世界知识产权日宣传周报道\n"
+                        f"  url: https://example.org/{edit[1]}.html\n")
     elif edit[0] == "static":
         (site / "static/extra.css").write_text(edit[1], encoding="utf-8")
     elif edit[0] == "settings":
@@ -150,6 +162,11 @@ def test_every_incremental_build_equals_a_clean_build(tmp_path, steps, search, p
       ("field", "r1", ("title", TITLES[0]))], False),
     # reports.json lines made without a base_url are not kept
     ([("settings", 20, "base_url: https://archive.example/ipr/\n")], False),
+    # a report joins the 世界知识产权日 index by a tag, then by a link of its title, and
+    # leaves it when the rule stops reading tags
+    ([("field", "r0", ("tags", "[世界知识产权日]")), ("link", TITLES[2]), ("url-link", 3),
+      ("field", "r2", ("title", "关于2024年世界知识产权日宣传活动的方案")),
+      ("settings", 20, "world_ip_day_fields: [title, summary]\n")], False),
 ])
 def test_edits_that_once_went_wrong_equal_a_clean_build(tmp_path, steps, search):
     assert_incremental_equals_clean(tmp_path, steps, search)
@@ -195,6 +212,22 @@ def test_a_title_change_rewrites_the_lists_that_show_it_and_nothing_else(real_si
         "reports/zhejiang-ip-joint-meeting-hangzhou.html", "tags/专利.html",
         "tags/知识产权强县.html", "tags/知识产权联席会议.html"]
     assert result.written == len(changed) and result.reused == first.files - len(changed)
+
+
+def test_a_report_tagged_world_ip_day_joins_the_index_and_a_body_edit_leaves_it(real_site):
+    build(real_site, None, BuildOptions(search=False))
+    index = real_site / "public/world-ip-day/index.html"
+    path = real_site / "content/reports/dafeng-ip-joint-meeting.md"
+    text = path.read_text("utf-8")
+    path.write_text(text.replace("tags: [", "tags: [世界知识产权日, "), "utf-8")
+    build(real_site, None, BuildOptions(search=False))
+    links = [a.get_text() for a in parse(index).select("main section a")]
+    assert links == ["盐城市大丰区召开知识产权联席会议"]
+    # The body is not what the index shows: the index is carried over, byte for byte.
+    before = index.read_bytes()
+    path.write_text(path.read_text("utf-8") + "\n补记一句。\n", "utf-8")
+    result = build(real_site, None, BuildOptions(search=False))
+    assert index.read_bytes() == before and result.written == 2  # the page, reports.json
 
 
 def test_a_template_change_rerenders_only_the_pages_using_it(real_site):

@@ -25,6 +25,8 @@ source:
   page_title: 新闻
   url: https://example.org/a
   retrieved: 2024-05-01
+  capture: content/captures/r.html
+  capture_sha256: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 ---
 
 ## 一、活动主题

@@ -12,7 +12,7 @@ from generator.pages.site import build_site
 from generator.source.content import Content, Link, Report, Source
 from generator.source.dates import parse_date
 from generator.source.settings import SiteConfig
-from tests.helpers import LIST_REPORT, REPO, SEED_PAGE, broken_links, parse, reachable
+from tests.helpers import LIST_REPORT, REPO, SEED_PAGE, broken_links, build_out, parse, reachable
 
 PAGE = Source(site="高考猫", page_title="最新知识产权联席会议总结")
 
@@ -58,6 +58,64 @@ def test_world_ip_day_index_groups_links_and_finds_archived_reports():
     related = {e.report.slug: [link.title for link in e.related_links] for e in site.reports}
     assert related == {"plan": ["什么是侵犯知识产权深度解读"],
                        "other": ["什么是侵犯知识产权深度解读"]}
+
+
+def index_of(site):
+    """{group: [(year, title, report slug or None, link title or None)]}"""
+    return {g.name: [(y.name, i.title, i.report and i.report.slug, i.link and i.link.title)
+                     for y in g.years for i in y.links] for g in site.world_ip_day}
+
+
+def test_world_ip_day_index_takes_reports_by_title_and_tags_newest_first():
+    reports = [report("plan-2023", "2023-04-01", title="关于开展世界知识产权日宣传活动的方案"),
+               report("tagged", "2024-04-26", title="某市知识产权宣传周活动综述",
+                      tags=("世界知识产权日",)),
+               report("yearless", "XXXX-04-26", title="第17个世界知识产权日活动方案"),
+               report("unrelated", "2025", title="知识产权联席会议总结", tags=("专利",))]
+    links = [Link(Path("links.yaml"), 1, "关于第17个世界知识产权日活动方案", source=PAGE),
+             Link(Path("links.yaml"), 5, "关于4月26日世界知识产权日主题", source=PAGE)]
+    assert index_of(site_of(reports, links)) == {
+        "活动方案": [("2023年", "关于开展世界知识产权日宣传活动的方案", "plan-2023", None),
+                  ("年份不详", "第17个世界知识产权日活动方案", "yearless", None),
+                  ("年份不详", "关于第17个世界知识产权日活动方案", None,
+                   "关于第17个世界知识产权日活动方案")],
+        "其他": [("2024年", "某市知识产权宣传周活动综述", "tagged", None),
+               ("年份不详", "关于4月26日世界知识产权日主题", None,
+                "关于4月26日世界知识产权日主题")],
+    }
+
+
+def test_a_link_and_a_report_that_are_one_item_are_one_entry_linked_to_the_report():
+    by_url = Source(site="某局", page_title="某页", url="https://example.gov.cn/a.html")
+    reports = [report("same-title", "2024", title="关于 2024年 世界知识产权日活动方案"),
+               report("same-url", "2022", title="宣传周活动通知", source=by_url)]
+    links = [Link(Path("links.yaml"), 1, "关于2024年世界知识产权日活动方案", source=PAGE),
+             Link(Path("links.yaml"), 5, "关于2024年世界知识产权日活动方案", source=PAGE),
+             Link(Path("links.yaml"), 9, "2022年世界知识产权日宣传周活动",
+                  url="https://example.gov.cn/a.html", source=PAGE)]
+    assert index_of(site_of(reports, links)) == {
+        "活动方案": [("2024年", "关于 2024年 世界知识产权日活动方案", "same-title",
+                  "关于2024年世界知识产权日活动方案")],
+        "其他": [("2022年", "宣传周活动通知", "same-url", "2022年世界知识产权日宣传周活动")],
+    }
+
+
+def test_the_rule_is_the_sites_words_and_fields():
+    reports = [report("tagged", "2024", title="宣传周综述", tags=("世界知识产权日",)),
+               report("summed", "2023", title="4·26活动综述")]
+    reports[1] = Report(Path("summed.md"), "summed", "4·26活动综述", parse_date("2023"), "",
+                        summary="纪念世界知识产权日。")
+    config = SiteConfig(world_ip_day_words=("世界知识产权日",),
+                        world_ip_day_fields=("title", "summary"))
+    site = build_site(config, Content(tuple(reports), (), ()))
+    assert [i.report.slug for g in site.world_ip_day for i in g.links] == ["summed"]
+    links = [Link(Path("links.yaml"), 1, "4·26 专题", source=PAGE)]
+    config = SiteConfig(world_ip_day_words=("4·26",))
+    site = build_site(config, Content(tuple(reports), (), tuple(links)))
+    assert index_of(site) == {"其他": [("2023年", "4·26活动综述", "summed", None),
+                                     ("年份不详", "4·26 专题", None, "4·26 专题")]}
+    # a title the index takes is not related reading
+    assert all(entry.related_links == () for entry in site.reports)
 
 
 def test_related_reading_only_on_reports_from_the_same_page():
@@ -203,6 +261,33 @@ def test_the_world_ip_day_index_lists_the_seven_titles_verbatim(out):
     assert page.select("main section a") == []
     assert len(page.select("main .not-archived")) == 7
     assert RELATED_TITLES[0] not in page.get_text()
+
+
+def test_a_report_naming_world_ip_day_joins_the_index_page(make_site):
+    site = make_site({
+        "content/reports/plan.md": (
+            "---\ntitle: 关于开展世界知识产权日宣传活动的方案\ndate: 2023-04-20\n"
+            "tags: [世界知识产权日]\n---\n\n正文。\n"),
+        "content/reports/old.md": (
+            "---\ntitle: 第17个世界知识产权日活动方案\ndate: XXXX-04-26\n---\n\n正文。\n"),
+        "content/links.yaml": "- title: 第17个世界知识产权日活动方案\n"
+                              "  source:\n    site: 高考猫\n    page_title: 某页\n"
+                              "- title: 关于4月26日世界知识产权日主题\n"})
+    build_out(site)
+    page = parse(site.parent / "site-out/world-ip-day/index.html")
+    sections = {s.find("h2").find(string=True, recursive=False).strip(): s
+                for s in page.select("main section")}
+    plans = sections["活动方案"]
+    assert [h.get_text() for h in plans.select("h3")] == ["2023年", "年份不详"]
+    items = plans.select("li")
+    assert [(a.get_text(), a["href"]) for li in items for a in li.select("a")] == [
+        ("关于开展世界知识产权日宣传活动的方案", "../reports/plan.html"),
+        ("第17个世界知识产权日活动方案", "../reports/old.html")]
+    assert items[0].find("time").get_text() == "2023年4月20日"
+    assert items[1].select_one(".link-source").get_text() == "见于：某页（高考猫）"
+    other = sections["其他"]
+    assert other.select_one(".link-title").get_text() == "关于4月26日世界知识产权日主题"
+    assert other.select_one(".not-archived")
 
 
 def test_other_related_titles_show_as_related_reading(out):

@@ -138,11 +138,18 @@ def test_the_wheel_carries_the_theme_and_builds_a_site_anywhere(tmp_path):
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert len(list((site / "content/reports").glob("*.md"))) == 5  # 2 + the page's 3
+    saved_page = REPO / "tests/fixtures/webpages/news-gbk.html"  # trafilatura, from the wheel
+    done = subprocess.run([venv / "bin/ipr-archive", "import", str(saved_page), "--url",
+                           "https://ipa.example.gov.cn/gzdt/2.html"], cwd=site, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert [p.read_bytes() for p in (site / "content/captures").iterdir()] == [
+        saved_page.read_bytes()]
     done = subprocess.run([venv / "bin/ipr-archive", "check"], cwd=site, env=env,
                           capture_output=True, text=True, timeout=300)
     said = done.stdout + done.stderr
     assert done.returncode == 0, said
-    assert "check: 0 errors" in said and "5 reports" in said
+    assert "check: 0 errors" in said and "6 reports" in said
     with socket.socket() as probe:  # a free port on this machine
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

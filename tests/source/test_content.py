@@ -93,6 +93,18 @@ def test_a_complete_report_is_read_field_by_field(tmp_path):
     assert report.body == "据统计,,盐城市大丰区共申请各类专利3326件。"
 
 
+SHA = "0123456789abcdef" * 4
+
+
+def test_a_capture_is_read_with_its_sha256_in_lowercase(tmp_path):
+    content, problems = load_checked(tmp_path, {"content/reports/a.md": (
+        "---\ntitle: a\ndate: 2020\nsource:\n  capture: content/captures/a.html\n"
+        "  capture_sha256: " + SHA.upper() + "\n---\n正文\n")})
+    assert problems == []
+    source = content.reports[0].source
+    assert (source.capture, source.capture_sha256) == ("content/captures/a.html", SHA)
+
+
 def test_the_slug_defaults_to_the_file_name(tmp_path):
     content, problems = load_checked(tmp_path, {"content/reports/my-report.md":
                                         "---\ntitle: 标题\ndate: 2020\n---\n正文\n"})
@@ -119,6 +131,14 @@ def test_the_slug_defaults_to_the_file_name(tmp_path):
     ("---\ntitle: a\ndate: 2020\nregion: ../etc\n---\n", 4, "cannot name a page"),
     ("---\ntitle: a\ndate: 2020\nsource:\n  url: javascript:alert(1)\n---\n", 5,
      "not an http(s) address"),
+    ("---\ntitle: a\ndate: 2020\nsource:\n  capture: content/captures/a.html\n"
+     "  capture_sha256: 12ab\n---\n", 6, "must be a SHA-256 digest, 64 hexadecimal digits"),
+    ("---\ntitle: a\ndate: 2020\nsource:\n  capture: ../../etc/passwd\n"
+     "  capture_sha256: " + SHA + "\n---\n", 5, "must name a saved page in content/captures/"),
+    ("---\ntitle: a\ndate: 2020\nsource:\n  capture: content/captures/a.html\n---\n", 5,
+     "source.capture is given without source.capture_sha256"),
+    ("---\ntitle: a\ndate: 2020\nsource:\n  capture_sha256: " + SHA + "\n---\n", 5,
+     "source.capture_sha256 is given without source.capture"),
 ])
 def test_each_broken_rule_is_an_error_at_its_line(tmp_path, text, line, words):
     _, problems = load_checked(tmp_path, {"content/reports/r.md": text})

@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from generator.source.settings import SETTINGS, SiteConfig, load_config, settings_table
 from tests.helpers import REPO, write_files
 
@@ -57,8 +59,32 @@ def test_each_bad_value_says_what_to_write_instead(tmp_path):
         "5: language '中文' is not a language tag — write e.g. `language: zh-CN`",
         "6: warning: unknown field 'colour' in site.yaml is ignored — known fields: title, "
         "description, base_url, language, page_size, allow_raw_html, search, footer, "
-        "publisher, world_ip_day_index, world_ip_day_label",
+        "publisher, world_ip_day_index, world_ip_day_label, world_ip_day_words, "
+        "world_ip_day_fields",
     ]
+
+
+def test_the_world_ip_day_rule_is_read_as_lists(tmp_path):
+    write_files(tmp_path, {"site.yaml": "world_ip_day_words: [世界知识产权日, 4·26]\n"
+                                        "world_ip_day_fields: [title, summary]\n"})
+    config, problems = load_config(tmp_path)
+    assert problems == []
+    assert config.world_ip_day_words == ("世界知识产权日", "4·26")
+    assert config.world_ip_day_fields == ("title", "summary")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("world_ip_day_fields: [title, body]\n",
+     "1: world_ip_day_fields may name only title, tags, summary, not 'body' — write e.g. "
+     "`world_ip_day_fields: [title, tags, summary]`"),
+    ("world_ip_day_words: []\n",
+     "1: world_ip_day_words is empty — write at least one, e.g. "
+     "`world_ip_day_words: [世界知识产权日]`"),
+    ("world_ip_day_words: 世界知识产权日\n",
+     "1: 'world_ip_day_words' must be a list — write `world_ip_day_words: [世界知识产权日]`"),
+])
+def test_a_bad_world_ip_day_rule_says_what_to_write(tmp_path, text, message):
+    assert messages(tmp_path, text) == [message]
 
 
 def test_empty_values_take_the_defaults(tmp_path):
@@ -85,7 +111,8 @@ def test_the_declarations_are_the_config_and_its_defaults():
         "SiteConfig(title='知识产权报告档案', description='知识产权联席会议总结、世界知识产权日"
         "活动方案等报告的档案。', base_url=None, language='zh-CN', page_size=20, "
         "allow_raw_html=False, search=True, footer='报告原文照录，保留来源中的错漏，不作改动。', "
-        "publisher=None, world_ip_day_index=True, world_ip_day_label='世界知识产权日')")
+        "publisher=None, world_ip_day_index=True, world_ip_day_label='世界知识产权日', "
+        "world_ip_day_words=('世界知识产权日',), world_ip_day_fields=('title', 'tags'))")
     assert all(s.doc and s.check.kind for s in SETTINGS)
 
 
