@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from benchmarks.corpus import write_corpus
 from generator.build.pipeline import NO_BASE_URL, BuildOptions, build
 from generator.build.writer import MANIFEST
+from generator.errors import SiteError
 from generator.pages import theme
 from tests.helpers import (
     REPO,
@@ -69,7 +70,10 @@ field_edits = st.tuples(st.just("field"), names, st.one_of(  # one field of one 
 edits = st.one_of(
     st.tuples(st.just("write"), names, reports),  # add or change a report
     # The body alone: the short path of delta.py, when nothing else changed since.
-    st.tuples(st.just("body"), names, st.sampled_from(["补记一句。", "## 补记\n\n一句。"])),
+    st.tuples(st.just("body"), names, st.sampled_from([
+        "补记一句。", "## 补记\n\n一句。",
+        # links to another report and to an attached file: resolved against the whole site
+        "见[首篇](r0.md#会议内容)与[附件](files/a.txt)。"])),
     st.tuples(st.just("touch"), names),  # saved again unchanged: a new mtime, the same bytes
     field_edits, field_edits, field_edits,  # the subtle edits, drawn more often
     st.tuples(st.just("delete"), names),
@@ -138,7 +142,8 @@ def fresh_site(root: Path) -> Path:
     root.mkdir(parents=True)
     shutil.copytree(theme.TEMPLATES, root / "templates")
     shutil.copytree(theme.STATIC, root / "static")
-    write_files(root, {"site.yaml": "title: 档案\n", "content/links.yaml": ""})
+    write_files(root, {"site.yaml": "title: 档案\n", "content/links.yaml": "",
+                       "content/reports/files/a.txt": "附件"})
     for index, title in enumerate(TITLES):  # r0 to r3; edits may add r4
         write_files(root, {f"content/reports/r{index}.md": report_text(
             title, f"201{index}", REGIONS[index % 3], TAGS[:index + 1], "正文。")})
@@ -167,6 +172,9 @@ def test_every_incremental_build_equals_a_clean_build(tmp_path, steps, search, p
     ([("field", "r0", ("tags", "[世界知识产权日]")), ("link", TITLES[2]), ("url-link", 3),
       ("field", "r2", ("title", "关于2024年世界知识产权日宣传活动的方案")),
       ("settings", 20, "world_ip_day_fields: [title, summary]\n")], False),
+    # a link to another report follows its renames, breaks when it goes, mends when it is back
+    ([("body", "r1", "见[首篇](r0.md#会议内容)与[附件](files/a.txt)。"), ("rename", "r0", "r4"),
+      ("rename", "r4", "r0"), ("body", "r1", "补记一句。")], False),
 ])
 def test_edits_that_once_went_wrong_equal_a_clean_build(tmp_path, steps, search):
     assert_incremental_equals_clean(tmp_path, steps, search)
@@ -179,10 +187,18 @@ def assert_incremental_equals_clean(tmp_path: Path, steps: list, search: bool) -
     for step in steps:
         apply(site, step)
         before = tree_bytes(site / "public")
-        incremental = build(site, site / "public", BuildOptions(jobs=1, search=search))
         clean = tmp_path / "clean"
         if clean.exists():
             shutil.rmtree(clean)
+        try:
+            incremental = build(site, site / "public", BuildOptions(jobs=1, search=search))
+        except SiteError as failed:  # a link to a report the step deleted or renamed
+            with pytest.raises(SiteError) as clean_failed:
+                build(site, clean, BuildOptions(use_cache=False, jobs=1, search=search))
+            assert [str(p) for p in failed.problems] == \
+                [str(p) for p in clean_failed.value.problems], step
+            assert tree_bytes(site / "public") == before, step  # the last site stays
+            continue
         build(site, clean, BuildOptions(use_cache=False, jobs=1, search=search))
         after = tree_bytes(site / "public")
         assert after == tree_bytes(clean), step
