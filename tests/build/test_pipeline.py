@@ -193,10 +193,10 @@ def assert_incremental_equals_clean(tmp_path: Path, steps: list, search: bool) -
         try:
             incremental = build(site, site / "public", BuildOptions(jobs=1, search=search))
         except SiteError as failed:  # a link to a report the step deleted or renamed
+            problems = [str(p) for p in failed.problems]
             with pytest.raises(SiteError) as clean_failed:
                 build(site, clean, BuildOptions(use_cache=False, jobs=1, search=search))
-            assert [str(p) for p in failed.problems] == \
-                [str(p) for p in clean_failed.value.problems], step
+            assert problems == [str(p) for p in clean_failed.value.problems], step
             assert tree_bytes(site / "public") == before, step  # the last site stays
             continue
         build(site, clean, BuildOptions(use_cache=False, jobs=1, search=search))
