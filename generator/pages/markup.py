@@ -146,7 +146,7 @@ def _finish(out: str) -> tuple[str, tuple[Heading, ...]]:
     """Everything below, each step a regex over the whole HTML (linear, and at C speed)."""
     headings: list[Heading] = []
     if "<h" in out:
-        ids: set[str] = set()
+        ids: dict[str, int] = {}
         out = _HEADING.sub(lambda match: _anchor_heading(match, ids, headings), out)
     if "://" in out or "www." in out or "@" in out:
         out = _link_outside(out)
@@ -158,7 +158,7 @@ def _finish(out: str) -> tuple[str, tuple[Heading, ...]]:
     return out, tuple(headings)
 
 
-def _anchor_heading(match: re.Match, ids: set[str], headings: list[Heading]) -> str:
+def _anchor_heading(match: re.Match, ids: dict[str, int], headings: list[Heading]) -> str:
     """The heading with its anchor: `{#id}` at its end, or one made from its text, unique
     among the body's anchors."""
     level, inner = match.group(1), match.group(2)
@@ -196,12 +196,23 @@ def slugify(text: str) -> str:
 _ID_COUNT = re.compile(r"^(.*)_([0-9]+)$")
 
 
-def _unique(anchor: str, ids: set[str]) -> str:
-    while anchor in ids or not anchor:
-        match = _ID_COUNT.match(anchor)
-        anchor = f"{match.group(1)}_{int(match.group(2)) + 1}" if match else f"{anchor}_1"
-    ids.add(anchor)
-    return anchor
+def _unique(anchor: str, ids: dict[str, int]) -> str:
+    """The anchor, or with `_1`, `_2`, … after it when taken (`ids`: each anchor given, and
+    for each base the last number given, so 10,000 equal headings cost no more than one)."""
+    if anchor and anchor not in ids:
+        ids[anchor] = 0
+        return anchor
+    match = _ID_COUNT.match(anchor)
+    base, number = (match.group(1), int(match.group(2))) if match else (anchor, 0)
+    number = max(number, ids.get(base, 0))
+    while True:
+        number += 1
+        candidate = f"{base}_{number}"
+        if candidate not in ids:
+            break
+    ids[base] = number
+    ids[candidate] = 0
+    return candidate
 
 
 # East Asian wide characters: CJK punctuation, kana, Han, full-width forms. Hangul is left
@@ -211,11 +222,13 @@ _WIDE = ("\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u31a0-\u31ff\u340
          "\U00020000-\U0003ffff")
 # Punctuation that Chinese text shares with Latin: joined only beside a wide character.
 _SHARED = "\u2018\u2019\u201c\u201d\u2014\u2026\u00b7"
-_INLINE_TAGS = r"(?:</?(?:strong|em|del|a|code|sup|sub|span|mark|s|b|i|u)\b[^>]*>)*"
-# A line break followed by Chinese (perhaps after inline tags), found by its newline first:
-# a pattern that starts with a literal is scanned for at C speed.
-_BREAK_BEFORE_WIDE = re.compile(rf"\n(?={_INLINE_TAGS}([{_WIDE}{_SHARED}]))")
-_WIDE_BEFORE = re.compile(rf"([{_WIDE}{_SHARED}]){_INLINE_TAGS}\Z")
+_WIDE_CHARS = re.compile(f"[{_WIDE}]")
+# A line break between two Chinese characters, the common case, removed at C speed.
+_PLAIN_BREAK = re.compile(
+    rf"\n(?:(?<=[{_WIDE}]\n)(?=[{_WIDE}{_SHARED}])|(?<=[{_SHARED}]\n)(?=[{_WIDE}]))")
+_INLINE_TAG = re.compile(r"</?(?:strong|em|del|a|code|sup|sub|span|mark|s|b|i|u)\b[^<>]*>")
+# A line break before Chinese that inline tags stand beside: `**重点**\n工作`.
+_TAGGED_BREAK = re.compile(rf"\n(?=(?:{_INLINE_TAG.pattern})*([{_WIDE}{_SHARED}]))")
 _VERBATIM_BLOCK = re.compile(r"(<(pre|script|style|textarea)\b.*?</\2\s*>)",
                              re.DOTALL | re.IGNORECASE)
 
@@ -224,21 +237,28 @@ def _join_chinese_lines(out: str) -> str:
     """A line break inside a paragraph shows as a space, which Chinese text does not have:
     drop it where both sides are Chinese (CSS Text 3's segment-break rule), punctuation
     Chinese shares with Latin (“ ” — …) counting as Chinese beside a Chinese character."""
-    if "\n" not in out:
+    if "\n" not in out or not _WIDE_CHARS.search(out):
         return out
     parts = _VERBATIM_BLOCK.split(out)
     # split() gives text, then each verbatim block and its tag name: join lines in the text.
     for index in range(0, len(parts), 3):
-        text = parts[index]
+        text = _PLAIN_BREAK.sub("", parts[index])
 
         def join(match: re.Match, text: str = text) -> str:
             start = match.start()
-            before = _WIDE_BEFORE.search(text, max(0, start - 400), start)
-            if before is None or (before.group(1) in _SHARED and match.group(1) in _SHARED):
-                return "\n"
-            return ""
+            while start > 0 and text[start - 1] == ">":  # step back over inline tags
+                opening = text.rfind("<", 0, start - 1)
+                if opening < 0 or not _INLINE_TAG.fullmatch(text, opening, start):
+                    return "\n"
+                start = opening
+            before = text[start - 1] if start else ""
+            after = match.group(1)
+            wide_before = bool(before) and _WIDE_CHARS.match(before) is not None
+            if wide_before or (before and before in _SHARED and after not in _SHARED):
+                return ""
+            return "\n"
 
-        parts[index] = _BREAK_BEFORE_WIDE.sub(join, text)
+        parts[index] = _TAGGED_BREAK.sub(join, text)
     return "".join(part for index, part in enumerate(parts) if index % 3 != 2 and part)
 
 

@@ -45,6 +45,9 @@ MAX_TAGS = 50
 # 64 levels deep): far beyond any report, far below the depth at which the sanitiser's time
 # grows with its square (50,000 nested quotes take it 17 s).
 MAX_NESTING_PREFIX = 256
+# The longest body: 1 MiB, some 350,000 Chinese characters, twenty times the longest report
+# seen. Any body within it renders in under 2 s of CPU, whatever it holds.
+MAX_BODY_BYTES = 1024 * 1024
 _NESTING_PREFIX = re.compile(r"^[ \t>*+\-0-9.)]{64,}", re.MULTILINE)  # candidates, cheaply
 _NESTING_MARKS = re.compile(r"(?:[ \t>]|[-*+](?=[ \t]|$)|[0-9]{1,9}[.)](?=[ \t]|$))*")
 
@@ -276,10 +279,15 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, list[Problem]]:
 
 
 def _check_body_depth(text: str, body: str, path: Path) -> list[Problem]:
-    """Refuse Markdown nested deeper than any report: thousands of nested quotes or lists
-    take the sanitiser seconds to minutes. Nesting is spelled at the start of a line, so a
-    bounded line prefix bounds it."""
+    """Refuse a body longer than any report, or Markdown nested deeper than any report:
+    thousands of nested quotes or lists take the sanitiser seconds to minutes. Nesting is
+    spelled at the start of a line, so a bounded line prefix bounds it."""
     problems: list[Problem] = []
+    if len(body) > MAX_BODY_BYTES // 4 and len(body.encode("utf-8")) > MAX_BODY_BYTES:
+        start = len(text.rstrip("\n")) - len(body)
+        return [error(path, text.count("\n", 0, start) + 1, (
+            f"the text is {len(body.encode('utf-8')):,} bytes long; the limit is "
+            f"{MAX_BODY_BYTES:,} — split it into several reports"))]
     for match in _NESTING_PREFIX.finditer(body):
         marks = _NESTING_MARKS.match(match.group())
         assert marks is not None  # the pattern matches the empty string too

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from generator.errors import SiteError
 from generator.source.content import (
+    MAX_BODY_BYTES,
     MAX_NESTING_PREFIX,
     MAX_TAGS,
     TEXT_LIMITS,
@@ -282,6 +283,14 @@ def test_nesting_up_to_the_limit_still_builds(make_site):
     out = build_out(site).out_dir
     page = (out / "reports/a.html").read_text("utf-8")
     assert "第63层" in page and "引文" in page
+
+
+def test_a_body_longer_than_any_report_is_refused_at_its_first_line(make_site):
+    body = "知识产权。" * (MAX_BODY_BYTES // 15 + 1)
+    site = make_site({REPORT: report(FRONT, body)})
+    size = len(body.encode())
+    assert errors_of(site) == [f"{REPORT}:6: the text is {size:,} bytes long; the limit is "
+                               f"{MAX_BODY_BYTES:,} — split it into several reports"]
 
 
 def test_many_headings_and_tags_build_in_linear_time(make_site):
