@@ -91,6 +91,7 @@ def copy_site(dest: Path, base_url: str | None) -> Path:
         settings, count = re.subn(r"(?m)^base_url:.*$", f"base_url: {base_url}", settings)
         if count == 0:
             settings += f"\nbase_url: {base_url}\n"
+        settings += "\ncontact_email: archive@example.org\n"  # published: with oai.xml
     (dest / "site.yaml").write_text(settings, "utf-8")
     return dest
 

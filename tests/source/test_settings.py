@@ -57,7 +57,7 @@ def test_each_bad_value_says_what_to_write_instead(tmp_path):
         "5: language '中文' is not a language tag — write e.g. `language: zh-CN`",
         "6: warning: unknown field 'colour' in site.yaml is ignored — known fields: title, "
         "description, base_url, language, page_size, allow_raw_html, search, footer, "
-        "publisher, world_ip_day_index, world_ip_day_label",
+        "publisher, contact_email, oai_gateway, world_ip_day_index, world_ip_day_label",
     ]
 
 
@@ -85,7 +85,8 @@ def test_the_declarations_are_the_config_and_its_defaults():
         "SiteConfig(title='知识产权报告档案', description='知识产权联席会议总结、世界知识产权日"
         "活动方案等报告的档案。', base_url=None, language='zh-CN', page_size=20, "
         "allow_raw_html=False, search=True, footer='报告原文照录，保留来源中的错漏，不作改动。', "
-        "publisher=None, world_ip_day_index=True, world_ip_day_label='世界知识产权日')")
+        "publisher=None, contact_email=None, oai_gateway=None, world_ip_day_index=True, "
+        "world_ip_day_label='世界知识产权日')")
     assert all(s.doc and s.check.kind for s in SETTINGS)
 
 
