@@ -9,9 +9,9 @@ records. See docs/data.md for how a harvester reaches it.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
 
 from .. import urls
 from ..source.content import Report, Source
@@ -31,41 +31,41 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def static_repository(config: SiteConfig, reports: tuple[Report, ...]) -> bytes:
-    """oai.xml: Identify, the oai_dc format, and one record a report, newest first."""
+    """oai.xml: Identify, the oai_dc format, and one record a report, newest first.
+
+    Written as text with every value escaped: ElementTree took 1.5 s for 10,000 records,
+    most of it indenting."""
     base, email = config.base_url, config.contact_email
     assert base is not None and email is not None  # planned only with both
-    root = ET.Element("Repository", {
-        "xmlns": STATIC_REPOSITORY, "xmlns:oai": OAI, "xmlns:xsi": XSI,
-        "xsi:schemaLocation": f"{STATIC_REPOSITORY} "
-                              "http://www.openarchives.org/OAI/2.0/static-repository.xsd"})
     stamps = [_datestamp(report.source) for report in reports]
-    identify = ET.SubElement(root, "Identify")
-    _text(identify, "oai:repositoryName", config.title)
-    _text(identify, "oai:baseURL", base_url(config))
-    _text(identify, "oai:protocolVersion", "2.0")
-    _text(identify, "oai:adminEmail", email)
-    _text(identify, "oai:earliestDatestamp", min(stamps, default=UNKNOWN_DATESTAMP))
-    _text(identify, "oai:deletedRecord", "no")
-    _text(identify, "oai:granularity", "YYYY-MM-DD")
-    formats = ET.SubElement(root, "ListMetadataFormats")
-    dc_format = ET.SubElement(formats, "oai:metadataFormat")
-    _text(dc_format, "oai:metadataPrefix", "oai_dc")
-    _text(dc_format, "oai:schema", "http://www.openarchives.org/OAI/2.0/oai_dc.xsd")
-    _text(dc_format, "oai:metadataNamespace", OAI_DC)
-    records = ET.SubElement(root, "ListRecords", {"metadataPrefix": "oai_dc"})
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n',
+           f'<Repository xmlns="{STATIC_REPOSITORY}" xmlns:oai="{OAI}" xmlns:xsi="{XSI}" '
+           f'xsi:schemaLocation="{STATIC_REPOSITORY} '
+           'http://www.openarchives.org/OAI/2.0/static-repository.xsd">\n',
+           "  <Identify>\n"]
+    out += _elements("    ", (
+        ("oai:repositoryName", config.title), ("oai:baseURL", base_url(config)),
+        ("oai:protocolVersion", "2.0"), ("oai:adminEmail", email),
+        ("oai:earliestDatestamp", min(stamps, default=UNKNOWN_DATESTAMP)),
+        ("oai:deletedRecord", "no"), ("oai:granularity", "YYYY-MM-DD")))
+    out += ["  </Identify>\n", "  <ListMetadataFormats>\n", "    <oai:metadataFormat>\n"]
+    out += _elements("      ", (
+        ("oai:metadataPrefix", "oai_dc"),
+        ("oai:schema", "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"),
+        ("oai:metadataNamespace", OAI_DC)))
+    out += ["    </oai:metadataFormat>\n", "  </ListMetadataFormats>\n",
+            '  <ListRecords metadataPrefix="oai_dc">\n']
+    dc_open = (f'        <oai_dc:dc xmlns:oai_dc="{OAI_DC}" xmlns:dc="{DC}" '
+               f'xsi:schemaLocation="{OAI_DC} http://www.openarchives.org/OAI/2.0/oai_dc.xsd">\n')
     for report, stamp in zip(reports, stamps, strict=True):
-        record = ET.SubElement(records, "oai:record")
-        header = ET.SubElement(record, "oai:header")
-        _text(header, "oai:identifier", identifier(config, report.slug))
-        _text(header, "oai:datestamp", stamp)
-        metadata = ET.SubElement(record, "oai:metadata")
-        _dublin_core(ET.SubElement(metadata, "oai_dc:dc", {
-            "xmlns:oai_dc": OAI_DC, "xmlns:dc": DC,
-            "xsi:schemaLocation": f"{OAI_DC} http://www.openarchives.org/OAI/2.0/oai_dc.xsd"}),
-            config, report)
-    ET.indent(root)
-    return (b'<?xml version="1.0" encoding="utf-8"?>\n'
-            + ET.tostring(root, encoding="unicode").encode("utf-8") + b"\n")
+        out += ["    <oai:record>\n", "      <oai:header>\n"]
+        out += _elements("        ", (("oai:identifier", identifier(config, report.slug)),
+                                      ("oai:datestamp", stamp)))
+        out += ["      </oai:header>\n", "      <oai:metadata>\n", dc_open]
+        out += _elements("          ", _dublin_core(config, report))
+        out += ["        </oai_dc:dc>\n", "      </oai:metadata>\n", "    </oai:record>\n"]
+    out += ["  </ListRecords>\n", "</Repository>\n"]
+    return "".join(out).encode("utf-8")
 
 
 def base_url(config: SiteConfig) -> str:
@@ -87,27 +87,24 @@ def identifier(config: SiteConfig, slug: str) -> str:
     return f"oai:{parts.hostname}:{path + '/' if path else ''}{slug}"
 
 
-def _dublin_core(dc: ET.Element, config: SiteConfig, report: Report) -> None:
-    _text(dc, "dc:title", report.title)
-    _text(dc, "dc:publisher", publisher_of(config))
-    # As far as the source gives it, in EDTF: 2015-06-18, 2015, XXXX-05-10, 2024-04-26?
+def _dublin_core(config: SiteConfig, report: Report) -> list[tuple[str, str]]:
+    """The report's Dublin Core elements, (name, text) in the order they are written."""
     date = report.date
-    _text(dc, "dc:date", date.iso + ("?" if date.uncertain else ""))
-    for place in (report.place, report.region):
-        if place:
-            _text(dc, "dc:coverage", place)
-    for tag in report.tags:
-        _text(dc, "dc:subject", tag)
+    elements = [("dc:title", report.title), ("dc:publisher", publisher_of(config)),
+                # As far as the source gives it, in EDTF: 2015-06-18, XXXX-05-10, 2024-04-26?
+                ("dc:date", date.iso + ("?" if date.uncertain else ""))]
+    elements += [("dc:coverage", place) for place in (report.place, report.region) if place]
+    elements += [("dc:subject", tag) for tag in report.tags]
     if report.summary:
-        _text(dc, "dc:description", report.summary)
+        elements.append(("dc:description", report.summary))
     if (source := provenance(report.source)) is not None:
-        _text(dc, "dc:source", source)
-    _text(dc, "dc:type", "Text")
-    _text(dc, "dc:format", "text/html")
+        elements.append(("dc:source", source))
     assert config.base_url is not None
-    _text(dc, "dc:identifier", urls.absolute_url(config.base_url,
-                                                 urls.report_path(report.slug)))
-    _text(dc, "dc:language", config.language)
+    elements += [("dc:type", "Text"), ("dc:format", "text/html"),
+                 ("dc:identifier", urls.absolute_url(config.base_url,
+                                                     urls.report_path(report.slug))),
+                 ("dc:language", config.language)]
+    return elements
 
 
 def provenance(source: Source | None) -> str | None:
@@ -128,8 +125,13 @@ def _datestamp(source: Source | None) -> str:
     return retrieved.iso
 
 
-def _text(parent: ET.Element, tag: str, text: str) -> None:
-    ET.SubElement(parent, tag).text = _NOT_XML.sub("\ufffd", text)
+def _elements(indent: str, elements) -> list[str]:
+    return [f"{indent}<{name}>{_escape(text)}</{name}>\n" for name, text in elements]
+
+
+def _escape(text: str) -> str:
+    # Characters XML 1.0 cannot hold at all become U+FFFD; YAML escapes can put them in.
+    return escape(_NOT_XML.sub("\ufffd", text))
 
 
 WRITERS: dict[str, Callable[..., bytes]] = {plan.OAI: static_repository}

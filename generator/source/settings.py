@@ -146,7 +146,8 @@ class SiteConfig:
     base_url: str | None = setting(
         None, SiteURL(),
         "the absolute URL the site is published at, e.g. `https://example.org/archive/`; "
-        "without it the feed, the sitemap and absolute page URLs are left out (with a warning)")
+        "without it the feed, the sitemap, `oai.xml` and absolute page URLs are left out (with "
+        "a warning)")
     language: str = setting(
         "zh-CN", LanguageTag(),
         "the BCP 47 language of the content, for `<html lang>`")

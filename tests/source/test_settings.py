@@ -160,3 +160,17 @@ def test_the_world_ip_day_index_can_be_left_out(make_site):
         links = [a["href"] for a in BeautifulSoup(path.read_text("utf-8"),
                                                   "html.parser").select("a[href]")]
         assert not [h for h in links if "world-ip-day" in h], path
+
+
+def test_contact_email_and_the_oai_gateway_are_checked(tmp_path):
+    assert messages(tmp_path, "contact_email: 某人\noai_gateway: gateway.example.org\n") == [
+        "1: contact_email '某人' is not an email address — write e.g. "
+        "`contact_email: archive@example.org`",
+        "2: oai_gateway 'gateway.example.org' is not an absolute http(s) URL — write e.g. "
+        "`oai_gateway: https://example.org/archive/`"]
+    write_files(tmp_path, {"site.yaml": "contact_email: a@example.org\n"
+                                        "oai_gateway: https://gw.example.net/oai\n"})
+    config, problems = load_config(tmp_path)
+    assert problems == []
+    assert (config.contact_email, config.oai_gateway) == ("a@example.org",
+                                                          "https://gw.example.net/oai/")
