@@ -48,12 +48,13 @@ def page_types(out: Path) -> dict[str, str | None]:
         "about": "about/index.html",
         "404": "404.html",
         "search": "search/index.html",
+        "data": "data/index.html",
     }
 
 
 # The keys of page_types(), for parametrize.
 PAGE_TYPES = ("home", "archive", "archive-year", "report", "tag-index", "tag",
-              "region-index", "region", "world-ip-day", "about", "404", "search")
+              "region-index", "region", "world-ip-day", "about", "404", "search", "data")
 
 
 def nav_link(page, label: str):
