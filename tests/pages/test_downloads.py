@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import bibtexparser
@@ -313,6 +315,15 @@ def test_frictionless_finds_the_data_package_valid(built):
     assert result.valid, result.flatten(["type", "note"])
     assert [task.name for task in result.tasks] == ["reports-csv", "reports-json"]
     assert result.tasks[0].stats["rows"] == len(DATES)
+
+
+def test_the_frictionless_command_finds_the_data_package_valid(built):
+    # As a user runs it: `frictionless validate datapackage.json` in the downloaded folder.
+    done = subprocess.run([sys.executable, "-m", "frictionless", "validate", "--json",
+                           "datapackage.json"], cwd=built, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["valid"] is True
 
 
 def test_frictionless_sees_a_broken_csv(built):
