@@ -32,17 +32,30 @@ FEED = PurePosixPath("feed.xml")
 SITEMAP = PurePosixPath("sitemap.xml")
 ROBOTS = PurePosixPath("robots.txt")
 REPORTS_JSON = PurePosixPath("reports.json")
+# The data downloads: the same rows as CSV, a Frictionless description of both, the page
+# that explains them, and the OAI-PMH static repository (with base_url and contact_email).
+REPORTS_CSV = PurePosixPath("reports.csv")
+DATAPACKAGE = PurePosixPath("datapackage.json")
+DATA = PurePosixPath("data/index.html")
+OAI = PurePosixPath("oai.xml")
+# A report's citation in each format a reference manager imports, beside its page.
+CITATION_FORMATS = ("ris", "bib", "csl.json")
 
 # Pages every site has, whatever its content.
-FIXED = (HOME, ARCHIVE, TAGS, REGIONS, WORLD_IP_DAY, NOT_FOUND, SEARCH)
+FIXED = (HOME, ARCHIVE, TAGS, REGIONS, WORLD_IP_DAY, NOT_FOUND, SEARCH, DATA)
 # First path segments that generated pages own; a page slug may not take one.
 RESERVED = frozenset({"archive", "tags", "regions", "reports", "world-ip-day", "static", "files",
-                      "index.html", "404.html", "search", "pagefind"})
+                      "index.html", "404.html", "search", "pagefind", "data"})
 
 
 def report_path(slug: str) -> PurePosixPath:
     # Keep in step with validate.py, which spells this path as text for speed.
     return PurePosixPath(f"reports/{slug}.html")
+
+
+def citation_path(slug: str, extension: str) -> PurePosixPath:
+    """reports/<slug>.ris, .bib or .csl.json: one report's citation to take away."""
+    return PurePosixPath(f"reports/{slug}.{extension}")
 
 
 # Templates ask for a tag's or a region's path on every page that shows it; paths are

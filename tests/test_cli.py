@@ -195,7 +195,8 @@ def test_a_template_error_names_the_template_line(make_site):
 def test_quiet_prints_nothing_on_success(real_site):
     config = real_site / "site.yaml"
     config.write_text(config.read_text("utf-8").replace(
-        "base_url:", "base_url: https://example.org/archive/"), encoding="utf-8")
+        "base_url:", "base_url: https://example.org/archive/\ncontact_email: a@example.org"),
+        encoding="utf-8")
     done = run("build", "--quiet", cwd=real_site)
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
 
@@ -407,7 +408,8 @@ def test_a_new_editor_imports_builds_and_checks_from_the_command_line(tmp_path):
 
 @pytest.mark.parametrize("out", ["new/out", "empty"])
 def test_a_failed_build_into_a_folder_without_a_site_says_nothing_was_written(make_site, out):
-    site = make_site({"site.yaml": "title: 档案\nbase_url: https://example.org/\n",
+    site = make_site({"site.yaml": "title: 档案\nbase_url: https://example.org/\n"
+                                   "contact_email: archive@example.org\n",
                       "content/reports/a.md": "---\ntitle: a\ndate: 2024-02-30\n---\n正文\n"})
     (site / "empty").mkdir()
     done = run("build", "--out", out, cwd=site)

@@ -2,7 +2,8 @@
 
 Most edits fix a report's text. When every changed file is a report whose fields are as
 the last build saw them (only its body, and so its SHA-256, differ), no list, index,
-feed or neighbouring page can change: only those reports' pages and reports.json do.
+feed or neighbouring page can change: only those reports' pages and reports.json and
+reports.csv do (their citations show no body).
 This step renders just those, planning each page from the context the last full build
 stored for it (its neighbours, related reports and year), and carries every other file
 over, so a body edit costs the same at 100 reports as at 100,000. Anything else, or any
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from .. import urls
 from ..errors import Problem, warning
 from ..source.content import LINKS_FILE, Report, load_links
 from .cache import Output, all_still_there
@@ -141,6 +143,7 @@ def _without_body(record: str) -> dict:
 def make_delta(setup: Setup, edited: tuple[EditedReport, ...]) -> Delta | None:
     """Render the edited reports' pages and reports.json; None if the stored context is
     missing or a page cannot be rendered. Keys are those the full pipeline gives."""
+    from ..pages.downloads import reports_csv_of_lines
     from ..pages.feeds import report_line, reports_json_of_lines
     from ..pages.markup import render_markdown
     from ..pages.plan import report_plan
@@ -195,9 +198,13 @@ def make_delta(setup: Setup, edited: tuple[EditedReport, ...]) -> Delta | None:
     lines = [new_lines.get(path, line) for path, line in cache.report_lines()]
     json_path = stored.reports_json_path
     files[json_path] = reports_json_of_lines(config, lines)
+    if str(urls.REPORTS_CSV) in cache.outputs:  # the same lines, as CSV
+        files[str(urls.REPORTS_CSV)] = reports_csv_of_lines(lines)
     # Not the key the full pipeline would give (that needs every report): a key of its
-    # own, so the next full build writes reports.json again rather than trust it.
-    keys[json_path] = "lines:" + hashlib.blake2b(files[json_path], digest_size=16).hexdigest()
+    # own, so the next full build writes reports.json (and .csv) again rather than trust it.
+    for path in (json_path, str(urls.REPORTS_CSV)):
+        if path in files:
+            keys[path] = "lines:" + hashlib.blake2b(files[path], digest_size=16).hexdigest()
     search = plan_search_after_edits(cache, keys) if config.search else None
     if config.search and search is None:
         return None

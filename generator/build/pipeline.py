@@ -47,13 +47,16 @@ if TYPE_CHECKING:
     from ..pages.site import Site
     from ..search.pagefind import SearchFiles
 
-__all__ = ["NO_BASE_URL", "BuildOptions", "BuildResult", "build"]
+__all__ = ["NO_BASE_URL", "NO_CONTACT_EMAIL", "BuildOptions", "BuildResult", "build"]
 
 UNRENDERABLE = ("the Markdown body nests too deeply to be rendered — flatten its nested lists, "
                 "quotes or HTML blocks")
-NO_BASE_URL = ("base_url is not set, so the Atom feed, the sitemap, canonical and Open Graph "
-               "URLs and the permanent URL in citations are left out — set `base_url: "
-               "https://…/` to the address the site is published at")
+NO_BASE_URL = ("base_url is not set, so the Atom feed, the sitemap, the OAI-PMH static "
+               "repository, canonical and Open Graph URLs and the permanent URL in citations "
+               "are left out — set `base_url: https://…/` to the address the site is "
+               "published at")
+NO_CONTACT_EMAIL = ("contact_email is not set, so the OAI-PMH static repository (oai.xml) is "
+                    "left out — set `contact_email: …` to an address harvesters may write to")
 
 
 def build(site_root: Path, out_dir: Path | None = None,
@@ -125,7 +128,7 @@ class OutputPlan:
     search: SearchPlan | None  # None: no search index
     unchanged: bool  # the output is exactly what this build would write
     report_pages: tuple[tuple[str, int, str, str], ...] | None  # for the cache (see below)
-    prerendered: dict[str, bytes]  # reports.json, made from the report pages' lines
+    prerendered: dict[str, bytes]  # reports.json and .csv, made from the report pages' lines
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,8 @@ def _set_up(site_root: Path, out_dir: Path, options: BuildOptions,
         config = dataclasses.replace(config, search=False)
     if config.base_url is None and (site_root / CONFIG_NAME).is_file():  # else said once
         problems.append(warning(site_root / CONFIG_NAME, 0, NO_BASE_URL))
+    elif config.base_url is not None and config.contact_email is None:
+        problems.append(warning(site_root / CONFIG_NAME, 0, NO_CONTACT_EMAIL))
     found, present, inodes = inspect_output(site_root, out_dir)
     problems += found
     if not _has_errors(found):
@@ -286,13 +291,16 @@ def _plan_outputs(setup: Setup, model: Model, inputs: Inputs) -> OutputPlan:
                  and (setup.out_dir / MANIFEST).is_file())
     # reports.json is made here from one line per report, and the lines are kept with
     # each report page's context: what a rebuild after body edits needs.
+    # reports.csv is made from the same lines, so the two always agree.
     report_pages, prerendered = None, {}
-    if any(plan.out_path == urls.REPORTS_JSON for plan in to_render):
+    if any(plan.out_path in (urls.REPORTS_JSON, urls.REPORTS_CSV) for plan in to_render):
+        from ..pages.downloads import reports_csv_of_lines
         from ..pages.feeds import reports_json_of_lines
 
         report_pages = _report_pages(setup, model.site)
-        prerendered[str(urls.REPORTS_JSON)] = reports_json_of_lines(
-            setup.config, [line for _, _, _, line in report_pages])
+        lines = [line for _, _, _, line in report_pages]
+        prerendered[str(urls.REPORTS_JSON)] = reports_json_of_lines(setup.config, lines)
+        prerendered[str(urls.REPORTS_CSV)] = reports_csv_of_lines(lines)
     return OutputPlan(wanted, reusable, to_render, to_copy, search, unchanged, report_pages,
                       prerendered)
 

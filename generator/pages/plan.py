@@ -40,6 +40,14 @@ FEED = "@atom"
 SITEMAP = "@sitemap"
 ROBOTS = "@robots"
 REPORTS_JSON = "@reports-json"
+# ... and by downloads.py and oai.py.
+RIS = "@ris"
+BIBTEX = "@bibtex"
+CSL_JSON = "@csl-json"
+REPORTS_CSV = "@reports-csv"
+DATAPACKAGE = "@datapackage"
+OAI = "@oai"
+CITATIONS = dict(zip(urls.CITATION_FORMATS, (RIS, BIBTEX, CSL_JSON), strict=True))
 FEED_ENTRIES = 50
 
 
@@ -118,6 +126,10 @@ def plan_pages(site: Site) -> tuple[PagePlan, ...]:
     has_world_ip_day = bool(site.world_ip_day) and site.config.world_ip_day_index
     for report_entry in site.reports:
         plans.append(report_plan(report_entry, has_world_ip_day, memo))
+        # The citations show the card's fields alone: a body edit leaves them as they are.
+        plans += [_plan(urls.citation_path(report_entry.card.slug, extension), writer, "",
+                        card=report_entry.card)
+                  for extension, writer in CITATIONS.items()]
     for kind, groups in ((TAG, site.tags), (REGION, site.regions)):
         plans.append(_plan(kind.index_path, "group_index.html", kind.section, kind=kind,
                            groups=tuple((g.name, g.out_path, len(g.reports)) for g in groups)))
@@ -127,8 +139,21 @@ def plan_pages(site: Site) -> tuple[PagePlan, ...]:
     for entry in site.pages:
         plans.append(_plan(entry.out_path, "page.html", entry.page.slug, body_of=entry.page,
                            page=entry.page, links=entry.links))
+    plans.append(_plan(urls.DATA, "data.html", "data", columns=downloads_columns(),
+                       has_oai=has_oai(site.config)))
     plans += _machine_readable(_plan, site, plans)
     return tuple(plans)
+
+
+def has_oai(config) -> bool:
+    """Whether the build writes the OAI-PMH static repository (it needs both settings)."""
+    return bool(config.base_url and config.contact_email)
+
+
+def downloads_columns() -> tuple[tuple[str, str, str], ...]:
+    from .downloads import COLUMNS  # downloads.py names this module's writers
+
+    return COLUMNS
 
 
 def report_plan(entry: ReportEntry, has_world_ip_day: bool,
@@ -153,14 +178,21 @@ def _paged(_plan, group: Group, kind: GroupKind, size: int) -> list[PagePlan]:
 
 
 def _machine_readable(_plan, site: Site, pages: list[PagePlan]) -> list[PagePlan]:
-    """The feed, the sitemap, robots.txt and reports.json. Without a base_url there are no
-    absolute URLs to give, so the feed and the sitemap are left out (build.py says so)."""
-    plans = [_plan(urls.REPORTS_JSON, REPORTS_JSON, "",
-                   reports=tuple(entry.report for entry in site.reports)),
+    """The feed, the sitemap, robots.txt, reports.json and .csv, datapackage.json and
+    oai.xml. Without a base_url there are no absolute URLs to give, so the feed, the
+    sitemap and oai.xml are left out, as oai.xml is without a contact_email (pipeline.py
+    says so)."""
+    reports = tuple(entry.report for entry in site.reports)
+    plans = [_plan(urls.REPORTS_JSON, REPORTS_JSON, "", reports=reports),
+             _plan(urls.REPORTS_CSV, REPORTS_CSV, "", reports=reports),
+             _plan(urls.DATAPACKAGE, DATAPACKAGE, ""),
              _plan(urls.ROBOTS, ROBOTS, "")]
+    if has_oai(site.config):
+        plans.append(_plan(urls.OAI, OAI, "", reports=reports))
     if site.config.base_url:
         html_pages = tuple(sorted(str(p.out_path) for p in pages
-                                  if p.out_path != urls.NOT_FOUND))
+                                  if p.out_path != urls.NOT_FOUND
+                                  and p.out_path.suffix == ".html"))
         plans.append(_plan(urls.SITEMAP, SITEMAP, "", pages=html_pages))
         plans.append(_plan(urls.FEED, FEED, "",
                            entries=tuple(site.cards[:FEED_ENTRIES])))

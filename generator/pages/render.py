@@ -12,9 +12,12 @@ import jinja2.meta
 from .. import urls
 from ..errors import Problem, error
 from ..source.settings import SiteConfig
-from . import citation, feeds, links, theme
+from . import citation, downloads, feeds, links, oai, theme
 from .markup import Rendered
 from .plan import PagePlan
+
+# Outputs written by code rather than by a template, by the name their plans give.
+WRITERS = {**feeds.WRITERS, **downloads.WRITERS, **oai.WRITERS}
 
 
 class TemplateProblem(Exception):
@@ -77,7 +80,7 @@ class Renderer:
         self.base_url = config.base_url
 
     def render(self, plan: PagePlan, body: Rendered | None) -> bytes:
-        writer = feeds.WRITERS.get(plan.template)
+        writer = WRITERS.get(plan.template)
         if writer is not None:
             return writer(self.common["config"], **dict(plan.values))
         values = dict(plan.values)
@@ -101,7 +104,7 @@ class Renderer:
         problems = []
         # Outputs written by code depend on the generator's code alone, which every
         # output's key already covers.
-        names = {name for name in names if name not in feeds.WRITERS}
+        names = {name for name in names if name not in WRITERS}
         for name in sorted(names):
             try:
                 self._collect(name, templates)
@@ -110,7 +113,7 @@ class Renderer:
         if problems:
             raise TemplateProblem(problems[0])
         digests = {name: _closure_digest(name, templates) for name in names}
-        digests.update((name, name) for name in feeds.WRITERS)
+        digests.update((name, name) for name in WRITERS)
         return digests
 
     def _collect(self, name: str, templates: dict[str, tuple[str, list[str]]]) -> None:

@@ -22,7 +22,10 @@ _TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8"
           ".xml": "application/xml", ".txt": "text/plain; charset=utf-8",
           ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
           ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
-          ".ico": "image/x-icon", ".woff2": "font/woff2", ".pdf": "application/pdf"}
+          ".ico": "image/x-icon", ".woff2": "font/woff2", ".pdf": "application/pdf",
+          # the data downloads and each report's citations
+          ".csv": "text/csv; charset=utf-8", ".ris": "application/x-research-info-systems",
+          ".bib": "application/x-bibtex; charset=utf-8"}
 
 
 def resolve_request_path(target: str) -> str | None:

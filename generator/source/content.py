@@ -285,9 +285,9 @@ def _check_body_depth(text: str, body: str, path: Path) -> list[Problem]:
     problems: list[Problem] = []
     if len(body) > MAX_BODY_BYTES // 4 and len(body.encode("utf-8")) > MAX_BODY_BYTES:
         start = len(text.rstrip("\n")) - len(body)
-        return [error(path, text.count("\n", 0, start) + 1, (
+        problems.append(error(path, text.count("\n", 0, start) + 1, (
             f"the text is {len(body.encode('utf-8')):,} bytes long; the limit is "
-            f"{MAX_BODY_BYTES:,} — split it into several reports"))]
+            f"{MAX_BODY_BYTES:,} — split it into several reports")))
     for match in _NESTING_PREFIX.finditer(body):
         marks = _NESTING_MARKS.match(match.group())
         assert marks is not None  # the pattern matches the empty string too

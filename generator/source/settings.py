@@ -83,6 +83,26 @@ class SiteURL:
         return url if url.endswith("/") else url + "/"
 
 
+_EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+$")
+
+
+@dataclass(frozen=True)
+class EmailAddress:
+    kind: ClassVar[str] = "email address"
+
+    def read(self, fields: FieldReader, name: str, default: Any) -> Any:
+        address = fields.text(name)
+        if address is None:
+            return default
+        if not _EMAIL.match(address):
+            fields.problems.append(error(
+                fields.path, _line_of(fields, name),
+                f"{name} {address!r} is not an email address — "
+                f"write e.g. `{name}: archive@example.org`"))
+            return default
+        return address
+
+
 @dataclass(frozen=True)
 class WholeNumber:
     low: int
@@ -160,7 +180,8 @@ class SiteConfig:
     base_url: str | None = setting(
         None, SiteURL(),
         "the absolute URL the site is published at, e.g. `https://example.org/archive/`; "
-        "without it the feed, the sitemap and absolute page URLs are left out (with a warning)")
+        "without it the feed, the sitemap, `oai.xml` and absolute page URLs are left out (with "
+        "a warning)")
     language: str = setting(
         "zh-CN", LanguageTag(),
         "the BCP 47 language of the content, for `<html lang>`")
@@ -181,7 +202,17 @@ class SiteConfig:
         "the statement after the site's name at the foot of every page")
     publisher: str | None = setting(
         None, Text(),
-        "who the citations (GB/T 7714) name as publisher; without it, the site's title")
+        "who the citations (GB/T 7714, RIS, BibTeX, CSL-JSON) name as publisher; without "
+        "it, the site's title")
+    contact_email: str | None = setting(
+        None, EmailAddress(),
+        "the address harvesters may write to, the OAI-PMH static repository's adminEmail; "
+        "without it (or without base_url) `oai.xml` is left out (with a warning)")
+    oai_gateway: str | None = setting(
+        None, SiteURL(),
+        "the base URL of the OAI-PMH static repository gateway that makes `oai.xml` "
+        "harvestable, e.g. `https://gateway.example.org/oai/`; without it the file names "
+        "its own URL as baseURL")
     world_ip_day_index: bool = setting(
         True, TrueFalse(),
         "`false` leaves out the 世界知识产权日 index, its menu item and the reports' link to it")

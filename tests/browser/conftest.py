@@ -48,12 +48,13 @@ def page_types(out: Path) -> dict[str, str | None]:
         "about": "about/index.html",
         "404": "404.html",
         "search": "search/index.html",
+        "data": "data/index.html",
     }
 
 
 # The keys of page_types(), for parametrize.
 PAGE_TYPES = ("home", "archive", "archive-year", "report", "tag-index", "tag",
-              "region-index", "region", "world-ip-day", "about", "404", "search")
+              "region-index", "region", "world-ip-day", "about", "404", "search", "data")
 
 
 def nav_link(page, label: str):
@@ -91,6 +92,7 @@ def copy_site(dest: Path, base_url: str | None) -> Path:
         settings, count = re.subn(r"(?m)^base_url:.*$", f"base_url: {base_url}", settings)
         if count == 0:
             settings += f"\nbase_url: {base_url}\n"
+        settings += "\ncontact_email: archive@example.org\n"  # published: with oai.xml
     (dest / "site.yaml").write_text(settings, "utf-8")
     return dest
 

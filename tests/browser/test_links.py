@@ -53,6 +53,11 @@ def crawl(page, start_url: str, site_url: str) -> Crawl:
         url = todo.pop(0)
         if url in result.ids or not url.startswith(site_url):
             continue
+        if not urlsplit(url).path.endswith(("/", ".html")):
+            # A download (reports.csv, a report's .ris): the browser would save it rather
+            # than show it, so it is fetched, and must be there.
+            result.ids[url] = set() if page.request.get(url).ok else None
+            continue
         response = page.goto(url)
         if response is None or not response.ok:
             result.ids[url] = None
@@ -94,3 +99,12 @@ def test_no_internal_link_or_anchor_is_broken(site_crawl):
     assert len(result.links) > 50  # the crawl did follow the site's links
     broken = result.broken()
     assert not broken, "\n".join(broken)
+
+
+def test_every_download_is_reached_from_the_home_page(site_crawl):
+    result, site = site_crawl
+    downloads = {p.relative_to(site.out).as_posix() for pattern in ("reports/*.ris",
+                 "reports/*.bib", "reports/*.csl.json", "reports.*", "datapackage.json")
+                 for p in site.out.glob(pattern)}
+    assert len(downloads) == 3 * len(site.report_paths()) + 3
+    assert downloads <= result.reached()

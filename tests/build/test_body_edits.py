@@ -21,10 +21,11 @@ def test_a_body_change_rewrites_only_that_report(real_site):
     before = tree_bytes(real_site / "public")
     result = build(real_site, None, BuildOptions(search=False))
     after = tree_bytes(real_site / "public")
-    # The report, and reports.json, which publishes the SHA-256 of every body.
+    # The report, and reports.json and .csv, which publish the SHA-256 of every body; not
+    # its citations, which show no body.
     assert sorted(name for name in after if after[name] != before.get(name)) == [
-        "reports.json", "reports/dafeng-ip-joint-meeting.html"]
-    assert result.written == 2
+        "reports.csv", "reports.json", "reports/dafeng-ip-joint-meeting.html"]
+    assert result.written == 3
     assert "补记一句。" in (real_site / "public/reports/dafeng-ip-joint-meeting.html").read_text()
 
 
@@ -42,7 +43,7 @@ def test_a_body_edit_is_built_without_parsing_the_archive_again(tmp_path, monkey
     monkeypatch.setattr(build_module, "parse_sources", must_not_run)
     result = build(site, None, BuildOptions(jobs=1, search=False))
     monkeypatch.undo()
-    assert (result.written, result.reused) == (2, result.files - 2)
+    assert (result.written, result.reused) == (3, result.files - 3)  # with reports.json, .csv
     assert "新增一句。" in (site / "public/reports/report-000060.html").read_text("utf-8")
     build(site, tmp_path / "clean", BuildOptions(use_cache=False, jobs=1, search=False))
     assert tree_bytes(site / "public") == tree_bytes(tmp_path / "clean")
@@ -138,8 +139,8 @@ def test_the_delta_holds_the_bytes_a_full_build_writes(make_site, monkeypatch, t
     made = watch(monkeypatch, "make_delta")
     result = build(site, None, QUICK)
     [delta] = made
-    assert sorted(delta.files) == ["reports.json", "reports/b.html"]
-    assert result.written == 2
+    assert sorted(delta.files) == ["reports.csv", "reports.json", "reports/b.html"]
+    assert result.written == 3
     clean = build(site, tmp_path / "clean", dataclasses.replace(QUICK, use_cache=False))
     for path, data in delta.files.items():
         assert data == (clean.out_dir / path).read_bytes(), path

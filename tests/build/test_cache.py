@@ -160,7 +160,8 @@ def test_the_cache_holds_only_text_numbers_and_compressed_html(real_site):
 
 
 def test_the_build_after_a_failed_first_build_says_nothing_about_the_cache(capsys, make_site):
-    site = make_site({"site.yaml": "title: 档案\nbase_url: https://example.org/\n",
+    site = make_site({"site.yaml": "title: 档案\nbase_url: https://example.org/\n"
+                                   "contact_email: archive@example.org\n",
                       "content/reports/a.md": "---\ntitle: a\ndate: 2024-02-30\n---\n正文\n"})
     status, err = main_build(capsys, site)
     assert status == 1 and "cache" not in err

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import errno
+import json
 import os
 import re
 import shutil
@@ -59,9 +60,11 @@ reports = st.builds(
                           "会议商定下一届由湖南省承办。"]),
     summary=st.sampled_from(["一句话。", "另一句话。"]),
 )
+# A title each download must escape in its own way (a YAML double-quoted scalar).
+HOSTILE_TITLE = json.dumps('<script>{甲} 50% } \\ "引号" #1')
 names = st.sampled_from([f"r{i}" for i in range(5)])
 field_edits = st.tuples(st.just("field"), names, st.one_of(  # one field of one report
-    st.tuples(st.just("title"), st.sampled_from(TITLES)),
+    st.tuples(st.just("title"), st.sampled_from([*TITLES, HOSTILE_TITLE])),
     st.tuples(st.just("date"), st.sampled_from(["2016-01-01", "XXXX-01-01"])),
     st.tuples(st.just("region"), st.sampled_from(REGIONS)),
     st.tuples(st.just("summary"), st.sampled_from(["一句话。", "另一句话。", "世界知识产权日。"])),
@@ -85,10 +88,13 @@ edits = st.one_of(
     # a 世界知识产权日 title with the address of a report, which then shares its entry
     st.tuples(st.just("url-link"), st.sampled_from(range(len(TITLES)))),
     st.tuples(st.just("static"), st.sampled_from(["body{}", "p{}"])),
-    # base_url puts URLs in reports.json, whose lines a rebuild may keep
+    # base_url puts URLs in reports.json, whose lines a rebuild may keep, and in the
+    # citations; with contact_email it makes oai.xml
     st.tuples(st.just("settings"), st.sampled_from([5, 20]),
               st.sampled_from(["", "base_url: https://archive.example/ipr/\n",
-                               "world_ip_day_fields: [title, summary]\n"])),
+                               "world_ip_day_fields: [title, summary]\n",
+                               "base_url: https://archive.example/ipr/\n"
+                               "contact_email: a@example.org\n"])),
 )
 
 
@@ -175,6 +181,11 @@ def test_every_incremental_build_equals_a_clean_build(tmp_path, steps, search, p
     # a link to another report follows its renames, breaks when it goes, mends when it is back
     ([("body", "r1", "见[首篇](r0.md#会议内容)与[附件](files/a.txt)。"), ("rename", "r0", "r4"),
       ("rename", "r4", "r0"), ("body", "r1", "补记一句。")], False),
+    # the downloads: oai.xml comes and goes, a body edit rewrites reports.csv, a title
+    # rewrites the report's citations
+    ([("settings", 20, "base_url: https://archive.example/ipr/\ncontact_email: a@example.org\n"),
+      ("body", "r1", "补记一句。"), ("field", "r2", ("title", HOSTILE_TITLE)),
+      ("field", "r2", ("date", "XXXX-01-01")), ("settings", 5, "")], False),
 ])
 def test_edits_that_once_went_wrong_equal_a_clean_build(tmp_path, steps, search):
     assert_incremental_equals_clean(tmp_path, steps, search)
@@ -219,11 +230,13 @@ def test_a_title_change_rewrites_the_lists_that_show_it_and_nothing_else(real_si
     result = build(real_site, None, BuildOptions(search=False))
     after = tree_bytes(real_site / "public")
     changed = sorted(name for name in after if after[name] != before.get(name))
-    # The lists showing it, its year's page, reports.json, and the two other reports, which
-    # name it as their neighbour or as a related report.
+    # The lists showing it, its year's page, reports.json and .csv, its citations, and the
+    # two other reports, which name it as their neighbour or as a related report.
     assert changed == [
         "archive/index.html", "archive/unknown-year.html", "index.html", "regions/江苏省.html",
-        "reports.json", "reports/dafeng-ip-joint-meeting.html",
+        "reports.csv", "reports.json", "reports/dafeng-ip-joint-meeting.bib",
+        "reports/dafeng-ip-joint-meeting.csl.json", "reports/dafeng-ip-joint-meeting.html",
+        "reports/dafeng-ip-joint-meeting.ris",
         "reports/pan-prd-ip-cooperation-nanchang.html",
         "reports/zhejiang-ip-joint-meeting-hangzhou.html", "tags/专利.html",
         "tags/知识产权强县.html", "tags/知识产权联席会议.html"]
@@ -243,7 +256,8 @@ def test_a_report_tagged_world_ip_day_joins_the_index_and_a_body_edit_leaves_it(
     before = index.read_bytes()
     path.write_text(path.read_text("utf-8") + "\n补记一句。\n", "utf-8")
     result = build(real_site, None, BuildOptions(search=False))
-    assert index.read_bytes() == before and result.written == 2  # the page, reports.json
+    # the page, reports.json and reports.csv
+    assert index.read_bytes() == before and result.written == 3
 
 
 def test_a_template_change_rerenders_only_the_pages_using_it(real_site):

@@ -32,8 +32,8 @@ def test_a_cold_parallel_build_fills_the_cache_for_the_next(tmp_path):
     (site / "content/reports/report-000100.md").write_text(
         (site / "content/reports/report-000100.md").read_text("utf-8") + "\n新增一句。\n",
         encoding="utf-8")
-    # The report and reports.json.
-    assert build(site, None, BuildOptions(jobs=2, search=False)).written == 2
+    # The report, reports.json and reports.csv.
+    assert build(site, None, BuildOptions(jobs=2, search=False)).written == 3
     build(site, tmp_path / "clean", BuildOptions(use_cache=False, jobs=1, search=False))
     assert tree_bytes(site / "public") == tree_bytes(tmp_path / "clean")
     assert (site / CACHE_PATH).is_file()

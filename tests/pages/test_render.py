@@ -41,7 +41,8 @@ DAFENG = "reports/dafeng-ip-joint-meeting.html"
 def with_base_url(site: Path, base_url: str = BASE) -> Path:
     config = site / "site.yaml"
     config.write_text(re.sub(r"(?m)^base_url:.*$", f"base_url: {base_url}",
-                             config.read_text("utf-8")), encoding="utf-8")
+                             config.read_text("utf-8")) + "contact_email: a@example.org\n",
+                      encoding="utf-8")
     return site
 
 

@@ -111,3 +111,7 @@ def test_content_types():
     assert content_type("static/style.css") == "text/css; charset=utf-8"
     assert content_type("feed.xml") == "application/xml"
     assert content_type("static/unknown.zzz") == "application/octet-stream"
+    assert content_type("reports.csv") == "text/csv; charset=utf-8"
+    assert content_type("reports/a.ris") == "application/x-research-info-systems"
+    assert content_type("reports/a.bib") == "application/x-bibtex; charset=utf-8"
+    assert content_type("reports/a.csl.json") == "application/json"

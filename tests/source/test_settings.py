@@ -59,8 +59,8 @@ def test_each_bad_value_says_what_to_write_instead(tmp_path):
         "5: language '中文' is not a language tag — write e.g. `language: zh-CN`",
         "6: warning: unknown field 'colour' in site.yaml is ignored — known fields: title, "
         "description, base_url, language, page_size, allow_raw_html, search, footer, "
-        "publisher, world_ip_day_index, world_ip_day_label, world_ip_day_words, "
-        "world_ip_day_fields",
+        "publisher, contact_email, oai_gateway, world_ip_day_index, world_ip_day_label, "
+        "world_ip_day_words, world_ip_day_fields",
     ]
 
 
@@ -111,8 +111,9 @@ def test_the_declarations_are_the_config_and_its_defaults():
         "SiteConfig(title='知识产权报告档案', description='知识产权联席会议总结、世界知识产权日"
         "活动方案等报告的档案。', base_url=None, language='zh-CN', page_size=20, "
         "allow_raw_html=False, search=True, footer='报告原文照录，保留来源中的错漏，不作改动。', "
-        "publisher=None, world_ip_day_index=True, world_ip_day_label='世界知识产权日', "
-        "world_ip_day_words=('世界知识产权日',), world_ip_day_fields=('title', 'tags'))")
+        "publisher=None, contact_email=None, oai_gateway=None, world_ip_day_index=True, "
+        "world_ip_day_label='世界知识产权日', world_ip_day_words=('世界知识产权日',), "
+        "world_ip_day_fields=('title', 'tags'))")
     assert all(s.doc and s.check.kind for s in SETTINGS)
 
 
@@ -186,3 +187,17 @@ def test_the_world_ip_day_index_can_be_left_out(make_site):
         links = [a["href"] for a in BeautifulSoup(path.read_text("utf-8"),
                                                   "html.parser").select("a[href]")]
         assert not [h for h in links if "world-ip-day" in h], path
+
+
+def test_contact_email_and_the_oai_gateway_are_checked(tmp_path):
+    assert messages(tmp_path, "contact_email: 某人\noai_gateway: gateway.example.org\n") == [
+        "1: contact_email '某人' is not an email address — write e.g. "
+        "`contact_email: archive@example.org`",
+        "2: oai_gateway 'gateway.example.org' is not an absolute http(s) URL — write e.g. "
+        "`oai_gateway: https://example.org/archive/`"]
+    write_files(tmp_path, {"site.yaml": "contact_email: a@example.org\n"
+                                        "oai_gateway: https://gw.example.net/oai\n"})
+    config, problems = load_config(tmp_path)
+    assert problems == []
+    assert (config.contact_email, config.oai_gateway) == ("a@example.org",
+                                                          "https://gw.example.net/oai/")
