@@ -48,9 +48,12 @@ def test_settings_templates_and_new_reports_are_watched_too(real_site):
         assert events.next()[0] == "reload"
         assert "模板改动" in server.get("/archive/")[2].decode()
 
-        (real_site / "content/reports/new-in-preview.md").write_text(
-            "---\ntitle: 预览时新增的报告\ndate: 2024-05-01\nslug: new-in-preview\n---\n\n正文。\n",
-            "utf-8")
+        # Saved whole, as editors save (a file seen half-written is a problem until the rest
+        # arrives, which a loaded machine can show).
+        new = real_site.parent / "new-in-preview.md"  # outside the site, then moved in
+        new.write_text("---\ntitle: 预览时新增的报告\ndate: 2024-05-01\nslug: new-in-preview\n"
+                       "---\n\n正文。\n", "utf-8")
+        new.rename(real_site / "content/reports/new-in-preview.md")
         assert events.next()[0] == "reload"
         assert "预览时新增的报告" in server.get("/")[2].decode()
         assert server.get("/reports/new-in-preview.html")[0] == 200
