@@ -35,7 +35,7 @@ from .state import LastBuild, Setup
 from .writer import MANIFEST, Staging, write_file
 
 if TYPE_CHECKING:
-    from ..search.pagefind import SearchFiles
+    from .search_step import SearchFiles
 
 # Beyond this many edited reports the whole pipeline is as quick, and simpler.
 MAX_EDITED = 64
@@ -170,7 +170,7 @@ def make_delta(setup: Setup, edited: tuple[EditedReport, ...]) -> Delta | None:
     # The templates are as the last build read them (the frame says so), and so is the
     # digest of report.html and all it pulls in.
     renderer = Renderer(site_root / "templates", config, stored.navigation)
-    files, keys, new_bodies, new_lines = {}, {}, {}, {}
+    files, keys, new_bodies, new_lines, docs = {}, {}, {}, {}, {}
     for e in shown:
         context = contexts[e.source.key]
         report = dataclasses.replace(e.report, body=None)
@@ -187,6 +187,10 @@ def make_delta(setup: Setup, edited: tuple[EditedReport, ...]) -> Delta | None:
             body = render_markdown(e.report.body, allow_raw_html=config.allow_raw_html)
             path = str(page.out_path)
             files[path] = renderer.render(page, body)
+            if config.search:
+                from ..search.index import doc_of
+
+                docs[path] = doc_of(page, body.html)
         except (RecursionError, TemplateProblem):
             return None
         keys[path] = output_key(setup.build_key, stored.report_template, page.inputs)
@@ -198,7 +202,8 @@ def make_delta(setup: Setup, edited: tuple[EditedReport, ...]) -> Delta | None:
     # Not the key the full pipeline would give (that needs every report): a key of its
     # own, so the next full build writes reports.json again rather than trust it.
     keys[json_path] = "lines:" + hashlib.blake2b(files[json_path], digest_size=16).hexdigest()
-    search = plan_search_after_edits(cache, keys) if config.search else None
+    search = plan_search_after_edits(cache, setup.out_dir, keys, docs) \
+        if config.search else None
     if config.search and search is None:
         return None
     return Delta(files, keys, new_bodies, new_lines, edited, search)
@@ -223,9 +228,9 @@ def write(setup: Setup, delta: Delta
                                    *write_file(staging.root, PurePosixPath(path), data))
         indexed: SearchFiles | None = None
         written = len(delta.files)
-        if search is not None:  # the indexer reads the pages from the staging folder
+        if search is not None:  # the shards the edits touch, patched
             found, indexed, searched = write_search_files(staging, search, cache,
-                                                          setup.config.language)
+                                                          setup.config)
             outputs.update(found)
             written += searched
         staging.commit(list(outputs))

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from ..pages.plan import PagePlan
     from ..pages.render import Renderer
     from ..pages.site import Site
-    from ..search.pagefind import SearchFiles
+    from .search_step import SearchFiles
 
 __all__ = ["NO_BASE_URL", "BuildOptions", "BuildResult", "build"]
 
@@ -353,7 +353,7 @@ def _write(setup: Setup, model: Model, plan: OutputPlan, inputs: Inputs,
             indexed, searched = None, 0
             if plan.search is not None and plan.search.needed:
                 found, indexed, searched = write_search_files(staging, plan.search,
-                                                              setup.cache, setup.config.language)
+                                                              setup.cache, setup.config)
                 outputs.update(found)
             staging.commit(list(outputs))
         except BaseException:
@@ -365,20 +365,13 @@ def _write(setup: Setup, model: Model, plan: OutputPlan, inputs: Inputs,
 
 @contextmanager
 def _writing_site(setup: Setup, problems: list[Problem]) -> Iterator[None]:
-    """A search index that cannot be made, or a site that cannot be written (a full
-    disk, a read-only folder), as one problem; the previous site stays."""
+    """A site that cannot be written (a full disk, a read-only folder) as one problem;
+    the previous site stays."""
     try:
         yield
     except OSError as exc:
         raise SiteError([p for p in problems if p.warning]
                         + [write_failure(setup.out_dir, exc)]) from None
-    except Exception as exc:
-        from ..search.pagefind import SearchFailed, search_problem
-
-        if not isinstance(exc, SearchFailed):
-            raise
-        raise SiteError([p for p in problems if p.warning]
-                        + [search_problem(setup.settings_path, exc)]) from None
 
 
 def _render_pages(setup: Setup, model: Model, plan: OutputPlan, staging: Staging
