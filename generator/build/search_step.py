@@ -20,7 +20,7 @@ from .writer import Staging, unchanged_files, write_file
 
 if TYPE_CHECKING:
     from ..pages.plan import PagePlan
-    from ..search.index import SearchDoc, Shard
+    from ..search.index import Prepared, SearchDoc, Shard
     from ..source.settings import SiteConfig
 
 
@@ -100,15 +100,21 @@ def plan_search_after_edits(cache: BuildCache, out_dir: Path, new_keys: dict[str
 
 
 def write_search_files(staging: Staging, plan: SearchPlan, cache: BuildCache,
-                       config: SiteConfig) -> tuple[dict[str, Output], SearchFiles, int]:
+                       config: SiteConfig, prepared: dict[str, Prepared] | None = None
+                       ) -> tuple[dict[str, Output], SearchFiles, int]:
     """Put the index's files in the staging folder: the ones the last build wrote byte
-    for byte are carried over. Returns each file's record, what was made, and how many
-    files were written."""
-    from ..search.index import build_index, doc_of
+    for byte are carried over. `prepared`: the documents the render step tokenised, by
+    output path (the others are made from the cache's rendered Markdown). Returns each
+    file's record, what was made, and how many files were written."""
+    from ..search.index import build_index, doc_of, prepare
 
     if plan.patched is None:
-        bodies = _bodies(plan.plans, cache, config)
-        files = build_index([doc_of(page, bodies[str(page.out_path)]) for page in plan.plans])
+        ready = prepared or {}
+        bodies = _bodies(tuple(p for p in plan.plans if str(p.out_path) not in ready),
+                         cache, config)
+        files = build_index([ready.get(str(page.out_path))
+                             or prepare(doc_of(page, bodies[str(page.out_path)]))
+                             for page in plan.plans])
         same = unchanged_files(staging.out_dir, files, cache.outputs)
         staging.carry_over(sorted(same))
         outputs = {}

@@ -24,9 +24,11 @@ gives the bytes a build from scratch would.
 """
 from __future__ import annotations
 
+import base64
 import json
 import operator
 import re
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -213,13 +215,23 @@ def _entry(body: list[int], title: list[int] | None) -> str | list[str]:
 
 # --- Files ------------------------------------------------------------------------------
 
-def script(kind: str, number: int, data: object) -> bytes:
-    """A script file that hands `data` to the search page."""
+def _json(data: object) -> str:
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     # Inside JSON strings only, so the values are the same: `<` can then never spell
     # `</script>` or `<!--`, and U+2028/U+2029 end a line in older JavaScript engines.
-    text = text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return f"window.__iprSearch.{kind}({number},{text});\n".encode()
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def script(kind: str, number: int, data: object) -> bytes:
+    """A script file that hands `data` to the search page. Documents ("docs") are
+    handed over compressed (raw DEFLATE, in base64: "docz"), as the browser's
+    DecompressionStream reads them: the text of the archive is most of the index."""
+    if kind == "docs":
+        packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
+        packed = packer.compress(_json(data).encode()) + packer.flush()
+        return f'window.__iprSearch.docz({number},"{base64.b64encode(packed).decode()}");\n' \
+            .encode()
+    return f"window.__iprSearch.{kind}({number},{_json(data)});\n".encode()
 
 
 _SCRIPT = re.compile(r"window\.__iprSearch\.(\w+)\((\d+),(.*)\);\n", re.S)
@@ -231,30 +243,49 @@ def read_script(data: bytes) -> tuple[str, int, object]:
         match = _SCRIPT.fullmatch(data.decode("utf-8"))
         if match is None:
             raise ValueError("not an index script")
-        return match.group(1), int(match.group(2)), json.loads(match.group(3))
-    except ValueError as exc:
+        kind, value = match.group(1), json.loads(match.group(3))
+        if kind == "docz":
+            kind, value = "docs", json.loads(zlib.decompress(base64.b64decode(value), -15))
+        return kind, int(match.group(2)), value
+    except (ValueError, TypeError, zlib.error) as exc:
         raise IndexUnreadable(str(exc)) from None
 
 
-def build_index(docs: list[SearchDoc], shards: int | None = None
+Prepared = tuple[SearchDoc, str, str]  # a document, its tokens, its title's: "\0"-joined
+
+
+def prepare(doc: SearchDoc) -> Prepared:
+    """A document with its tokens, ready for `build_index`: the part of indexing that
+    one document alone decides, done where the page is rendered (on every core)."""
+    return (doc, "\0".join(tokens(fold(doc.indexed_text()))),
+            "\0".join(tokens(fold(doc.title))))
+
+
+def build_index(docs: list[SearchDoc] | list[Prepared], shards: int | None = None
                 ) -> dict[PurePosixPath, bytes]:
-    """Every file of the index of these documents, numbered in this order."""
-    count = shard_count(len(docs)) if shards is None else shards
-    body: defaultdict[str, list[int]] = defaultdict(list)
-    title: defaultdict[str, list[int]] = defaultdict(list)
-    for number, doc in enumerate(docs):
-        for token in chain(tokens(fold(doc.indexed_text())), doc.filter_tokens()):
-            body[token].append(number)
-        for token in tokens(fold(doc.title)):
-            title[token].append(number)
+    """Every file of the index of these documents (or prepared documents), numbered in
+    this order."""
+    ready = [entry if isinstance(entry, tuple) else prepare(entry) for entry in docs]
+    count = shard_count(len(ready)) if shards is None else shards
+    body: dict[str, list[int]] = {}
+    title: dict[str, list[int]] = {}
+    for number, (doc, listed, titled) in enumerate(ready):
+        for token in chain(listed.split("\0") if listed else (), doc.filter_tokens()):
+            found = body.get(token)
+            if found is None:
+                body[token] = [number]
+            else:
+                found.append(number)
+        for token in titled.split("\0") if titled else ():
+            title.setdefault(token, []).append(number)
     by_shard: list[dict[str, str | list[str]]] = [{} for _ in range(count)]
     for token, numbers in body.items():
         by_shard[shard_of(token, count)][token] = _entry(numbers, title.get(token))
     files = {shard_path(n): script("shard", n, data) for n, data in enumerate(by_shard)}
-    for start in range(0, len(docs), DOCS_PER_FILE):
-        rows = [doc.row() for doc in docs[start:start + DOCS_PER_FILE]]
+    for start in range(0, len(ready), DOCS_PER_FILE):
+        rows = [doc.row() for doc, _, _ in ready[start:start + DOCS_PER_FILE]]
         files[doc_path(start // DOCS_PER_FILE)] = script("docs", start // DOCS_PER_FILE, rows)
-    files[META] = meta_script(docs, count)
+    files[META] = meta_script([doc for doc, _, _ in ready], count)
     return dict(sorted(files.items()))
 
 

@@ -24,6 +24,17 @@
   registry.meta = function (version, data) { store.meta = data; store.version = version; };
   registry.shard = function (number, data) { store.shards[number] = data; };
   registry.docs = function (number, rows) { store.docs[number] = rows; };
+  // Documents come compressed (raw DEFLATE in base64), read by DecompressionStream.
+  var unpacking = {};
+  registry.docz = function (number, packed) {
+    var binary = atob(packed);
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+    unpacking[number] = new Response(stream).text().then(function (text) {
+      store.docs[number] = JSON.parse(text);
+    });
+  };
 
   var scripts = {};
   function loadScript(url) {
@@ -133,7 +144,9 @@
       var file = Math.floor(n / per);
       if (files.indexOf(file) < 0 && !store.docs[file]) { files.push(file); }
     });
-    return Promise.all(files.map(function (file) { return loadScript(docUrl(base, file)); }));
+    return Promise.all(files.map(function (file) {
+      return loadScript(docUrl(base, file)).then(function () { return unpacking[file]; });
+    }));
   }
 
   function docOf(number) {
