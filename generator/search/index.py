@@ -73,11 +73,12 @@ class SearchDoc:
     tags: tuple[str, ...]
     year: str
     text: str  # the body as a reader sees it, without markup
+    source: str = ""  # the source's site, page title and section: a reader remembers them
 
     def indexed_text(self) -> str:
         """Everything a query is matched against, in the order the search page joins it."""
         return "\n".join((self.title, " ".join(self.tags), self.place, " ".join(self.region),
-                          self.text))
+                          self.text, self.source))
 
     def filter_tokens(self) -> list[str]:
         return [f"#region:{r}" for r in self.region] + [f"#tag:{t}" for t in self.tags] + \
@@ -85,13 +86,13 @@ class SearchDoc:
 
     def row(self) -> list:
         return [self.url, self.title, self.date, self.place, list(self.region),
-                list(self.tags), self.year, self.text]
+                list(self.tags), self.year, self.text, self.source]
 
     @classmethod
     def of_row(cls, row: list) -> SearchDoc:
-        url, title, date, place, region, tags, year, text = row
+        url, title, date, place, region, tags, year, text, source = row
         return cls(str(url), str(title), str(date), str(place), tuple(map(str, region)),
-                   tuple(map(str, tags)), str(year), str(text))
+                   tuple(map(str, tags)), str(year), str(text), str(source))
 
 
 @dataclass(frozen=True)
@@ -133,9 +134,12 @@ def doc_of(page: PagePlan, body_html: str) -> SearchDoc:
     if not isinstance(shown, Report):
         return SearchDoc(str(page.out_path), shown.title, "", "", (), (), "", text)
     year = dict(page.values).get("year")  # (the year's name, its page)
+    source = shown.source
+    found = " ".join(part for part in (source.site, source.page_title, source.section)
+                     if part) if source is not None else ""
     return SearchDoc(str(page.out_path), shown.title, shown.date.chinese, shown.place or "",
                      (shown.region,) if shown.region else (), tuple(shown.tags),
-                     str(year[0]) if isinstance(year, tuple) else "", text)
+                     str(year[0]) if isinstance(year, tuple) else "", text, found)
 
 
 # --- Layout -----------------------------------------------------------------------------
@@ -310,8 +314,8 @@ def patch_index(read: Callable[[PurePosixPath], bytes], documents: int,
     count = shard_count(documents)
     changes: defaultdict[int, list[tuple[str, int, int, bool]]] = defaultdict(list)
     for number, (old, new) in sorted(edits.items()):
-        if (old.title, old.tags, old.region, old.year) != (new.title, new.tags, new.region,
-                                                           new.year):
+        if (old.url, old.title, old.place, old.tags, old.region, old.year, old.source) != \
+                (new.url, new.title, new.place, new.tags, new.region, new.year, new.source):
             raise IndexUnreadable("only a document's text can be patched")
         before, after = tokens(fold(old.indexed_text())), tokens(fold(new.indexed_text()))
         for token in sorted(before ^ after):

@@ -63,6 +63,12 @@ def test_precision_pieces_are_not_enough(tmp_path):
     assert index.search("权局") == ["a.html", "b.html"]
 
 
+def test_the_source_a_reader_remembers_is_searchable(tmp_path):
+    docs = [SearchDoc("a.html", "甲", "", "", (), (), "", "正文", "新华网 地方新闻"),
+            SearchDoc("b.html", "乙", "", "", (), (), "", "正文")]
+    assert Index(write(tmp_path, build_index(docs))).search("新華網") == ["a.html"]
+
+
 def test_postings_round_trip():
     for numbers in ([], [0], [0, 1, 2], [5, 31, 32, 33, 1023, 1024, 99_999, 250_000]):
         assert decode(encode(numbers)) == numbers
@@ -93,7 +99,7 @@ HOSTILE = "<img src=x onerror=alert(1)>\"'</script><!--\u2028\u2029&amp;"
 
 def test_hostile_text_stays_data_in_every_file(tmp_path):
     doc = SearchDoc("reports/x.html", HOSTILE, HOSTILE, HOSTILE, (HOSTILE,), (HOSTILE,),
-                    HOSTILE, HOSTILE + " 知识产权 " + HOSTILE)
+                    HOSTILE, HOSTILE + " 知识产权 " + HOSTILE, HOSTILE)
     files = build_index([doc], 4)
     for path, data in files.items():
         text = data.decode("utf-8")

@@ -153,8 +153,9 @@
     var per = store.meta.perFile;
     var row = store.docs[Math.floor(number / per)][number % per];
     var doc = { url: row[0], title: row[1], date: row[2], place: row[3], region: row[4],
-                tags: row[5], year: row[6], text: row[7] };
-    doc.folded = fold([doc.title, doc.tags.join(" "), doc.place, doc.region.join(" "), doc.text].join("\n"));
+                tags: row[5], year: row[6], text: row[7], source: row[8] };
+    doc.folded = fold([doc.title, doc.tags.join(" "), doc.place, doc.region.join(" "), doc.text,
+                       doc.source].join("\n"));
     return doc;
   }
 
@@ -378,7 +379,8 @@
     var meta = new URL(form.getAttribute("data-index"), location.href).href;
     var siteRoot = new URL(form.getAttribute("data-site-root"), location.href).href;
     var started = performance.now();
-    loadScript(meta).then(function () {
+    // meta.js is loaded by the page itself, after this script, before DOMContentLoaded.
+    (store.meta ? Promise.resolve() : loadScript(meta)).then(function () {
       if (!store.meta) { throw new Error("索引文件无效"); }
       fillFilters(form, chosen);
       if (!searching) {
@@ -407,9 +409,10 @@
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
+  // Deferred, this runs before the page's meta.js: start once that has run too.
+  if (document.readyState === "complete") {
     start();
+  } else {
+    document.addEventListener("DOMContentLoaded", start);
   }
 })();
