@@ -105,7 +105,7 @@ def queries(out: Path, repeat: int, from_disk: bool) -> dict[str, tuple[float, i
     return results
 
 
-def measure(size: int, work: Path, repeat: int) -> dict:
+def measure(size: int, work: Path, repeat: int, edits: bool = True) -> dict:
     site = work / f"corpus-{size}"
     if not (site / "content").exists():
         write_corpus(size, site)
@@ -119,14 +119,21 @@ def measure(size: int, work: Path, repeat: int) -> dict:
     say(f"{size}: queries")
     row["http"] = queries(out, repeat, from_disk=False)
     row["file"] = queries(out, repeat, from_disk=True)
-    say(f"{size}: one-report edits")
-    row["edit_without"] = one_report_rebuild(site, work / f"edit-{size}", False)
-    row["edit_with"] = one_report_rebuild(site, work / f"edit-{size}", True)
+    if edits:
+        say(f"{size}: one-report edits")
+        row["edit_without"] = one_report_rebuild(site, work / f"edit-{size}", False)
+        row["edit_with"] = one_report_rebuild(site, work / f"edit-{size}", True)
     return row
 
 
 def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
+
+
+def edit_cell(row: dict) -> str:
+    if "edit_with" not in row:
+        return "not measured"
+    return f"{row['edit_without']:.2f} s / {row['edit_with']:.2f} s"
 
 
 def table(rows: list[dict]) -> str:
@@ -136,8 +143,8 @@ def table(rows: list[dict]) -> str:
     for row in rows:
         lines.append(
             f"| {row['reports']:,} | {row['cold_without']:.1f} s / {row['cold_with']:.1f} s | "
-            f"{row['cold_with'] / row['cold_without']:.2f}× | {row['edit_without']:.2f} s / "
-            f"{row['edit_with']:.2f} s | {row['index_bytes'] / 1e6:.1f} MB, "
+            f"{row['cold_with'] / row['cold_without']:.2f}× | {edit_cell(row)} | "
+            f"{row['index_bytes'] / 1e6:.1f} MB, "
             f"{row['index_files']:,} |")
     lines += ["", "| reports | query | results shown | loaded (KB) | navigation to results, "
               "HTTP / file:// (ms) |", "|---:|---|---:|---:|---:|"]
@@ -155,9 +162,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000")
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-edits", action="store_true",
+                        help="leave out the one-report edits (four builds fewer)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="ipr-search-bench-"))
-    rows = [measure(int(size), work, args.repeat) for size in args.sizes.split(",") if size]
+    rows = [measure(int(size), work, args.repeat, not args.no_edits)
+            for size in args.sizes.split(",") if size]
     print(table(rows))
     results = Path(__file__).resolve().parent / "results"
     results.mkdir(exist_ok=True)

@@ -217,8 +217,10 @@ def write(setup: Setup, delta: Delta
     many files were written."""
     cache = setup.cache
     search = delta.search
-    retired = {path for path, output in cache.outputs.items()
-               if search is not None and output.key in search.retired}
+    # The index files the edits patch are written anew; the others are carried over
+    # with the rest of the site (write_search_files gives them their new key).
+    retired = {str(path) for path in search.patched} \
+        if search is not None and search.patched is not None else set()
     outputs = {path: output for path, output in cache.outputs.items() if path not in retired}
     staging = Staging(setup.out_dir, setup.inodes)
     try:

@@ -40,7 +40,7 @@ class SearchPlan:
     plans: tuple[PagePlan, ...]  # the full pipeline's: the pages to index, in order
     reuse: dict[str, str]  # the last build's index files still good: {path: key}
     patched: dict[PurePosixPath, bytes] | None  # body edits: the files that change
-    retired: frozenset[str]  # keys of the last build's index files this plan replaces
+    retired: frozenset[str]  # body edits: the key of the last build's index files
 
     @property
     def needed(self) -> bool:
@@ -125,9 +125,9 @@ def write_search_files(staging: Staging, plan: SearchPlan, cache: BuildCache,
             outputs[path] = Output(plan.key, *state)
         size = sum(len(data) for data in files.values())
         return outputs, SearchFiles(len(plan.plans), len(files), size), len(files) - len(same)
-    kept = sorted(path for path, output in cache.outputs.items()
-                  if output.key in plan.retired and PurePosixPath(path) not in plan.patched)
-    staging.carry_over(kept)
+    # The files not patched are carried over by the caller with the rest of the site.
+    kept = [path for path, output in cache.outputs.items()
+            if output.key in plan.retired and PurePosixPath(path) not in plan.patched]
     outputs = {path: Output(plan.key, cache.outputs[path].size, cache.outputs[path].mtime_ns)
                for path in kept}
     for out_path, data in sorted(plan.patched.items()):
