@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from generator.build.pipeline import BuildOptions, build
+from generator.search import index as search_index
 from generator.search.fold import fold
 from tests.browser.conftest import copy_site
 from tests.helpers import hostile_site
@@ -245,7 +246,10 @@ def corpus_site(tmp_path_factory):
         (site / name).parent.mkdir(parents=True, exist_ok=True)
         (site / name).write_text(text, "utf-8")
     out = tmp / "root" / "sub"
-    build(site, out, BuildOptions(use_cache=False, jobs=1))
+    with pytest.MonkeyPatch.context() as patch:  # sixteen shards: the page hashes as Python
+        patch.setattr(search_index, "DOCS_PER_SHARD", 1)
+        build(site, out, BuildOptions(use_cache=False, jobs=1))
+    assert len(list((out / "search/idx").glob("*.js"))) == 16
     root, sub = _serve(out), _serve(out.parent)
     yield {"http": f"http://127.0.0.1:{root.server_address[1]}/",
            "subpath": f"http://127.0.0.1:{sub.server_address[1]}/sub/",
