@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import Problem
@@ -236,8 +236,7 @@ class BuildCache:
         if self._db is None:
             return []
         try:
-            return [Shard(str(name), str(group), str(key),
-                          tuple(PurePosixPath(page) for page in json.loads(pages)))
+            return [Shard(str(name), str(group), str(key), tuple(map(str, json.loads(pages))))
                     for name, group, key, pages in self._db.execute(
                         "SELECT name, grp, key, pages FROM search_shards ORDER BY position")]
         except (sqlite3.Error, ValueError, TypeError):

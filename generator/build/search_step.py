@@ -36,7 +36,7 @@ class SearchFiles:
 @dataclass(frozen=True)
 class SearchPlan:
     key: str  # of every index file
-    pages: tuple[PurePosixPath, ...]  # the documents, in order
+    pages: tuple[str, ...]  # the documents' output paths, in order
     plans: tuple[PagePlan, ...]  # the full pipeline's: the pages to index, in order
     reuse: dict[str, str]  # the last build's index files still good: {path: key}
     patched: dict[PurePosixPath, bytes] | None  # body edits: the files that change
@@ -60,8 +60,8 @@ def plan_search(plans: tuple[PagePlan, ...], wanted: dict[str, str], cache: Buil
     # Results tie in this order: reports, newest first, then pages.
     ordered = tuple([p for p in shown if isinstance(p.body_of, Report)]
                     + [p for p in shown if not isinstance(p.body_of, Report)])
-    pages = tuple(plan.out_path for plan in ordered)
-    key = index_key((str(page), wanted[str(page)]) for page in pages)
+    pages = tuple(str(plan.out_path) for plan in ordered)
+    key = index_key((page, wanted[page]) for page in pages)
     last = [path for path, output in cache.outputs.items() if output.key == key]
     outputs = {path: cache.outputs[path] for path in last}
     reuse = dict.fromkeys(last, key) if last and all_still_there(outputs, present) else {}
@@ -81,8 +81,7 @@ def plan_search_after_edits(cache: BuildCache, out_dir: Path, new_keys: dict[str
         return None
     pages = before[0].pages
     try:
-        key = index_key((str(p), new_keys.get(str(p)) or cache.outputs[str(p)].key)
-                        for p in pages)
+        key = index_key((p, new_keys.get(p) or cache.outputs[p].key) for p in pages)
     except KeyError:
         return None
 
@@ -92,7 +91,7 @@ def plan_search_after_edits(cache: BuildCache, out_dir: Path, new_keys: dict[str
         except OSError as exc:
             raise ValueError(str(exc)) from None
 
-    number = {str(page): n for n, page in enumerate(pages)}
+    number = {page: n for n, page in enumerate(pages)}
     edits = {number[path]: (read_doc(read, number[path]), doc)
              for path, doc in sorted(new_docs.items()) if path in number}
     patched = patch_index(read, len(pages), edits)
@@ -126,8 +125,9 @@ def write_search_files(staging: Staging, plan: SearchPlan, cache: BuildCache,
         size = sum(len(data) for data in files.values())
         return outputs, SearchFiles(len(plan.plans), len(files), size), len(files) - len(same)
     # The files not patched are carried over by the caller with the rest of the site.
+    patched = {str(path) for path in plan.patched}
     kept = [path for path, output in cache.outputs.items()
-            if output.key in plan.retired and PurePosixPath(path) not in plan.patched]
+            if output.key in plan.retired and path not in patched]
     outputs = {path: Output(plan.key, cache.outputs[path].size, cache.outputs[path].mtime_ns)
                for path in kept}
     for out_path, data in sorted(plan.patched.items()):

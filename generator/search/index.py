@@ -103,7 +103,7 @@ class Shard:
     name: str
     group: str
     key: str
-    pages: tuple[PurePosixPath, ...]
+    pages: tuple[str, ...]  # output paths
 
 
 # --- Text -----------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 patches only the index files it touches, to the bytes of a clean build."""
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import pytest
 
@@ -46,7 +46,7 @@ def test_the_index_is_written_with_the_site(sharded_site):
     cache = open_cache(sharded_site)
     try:
         [state] = cache.search_shards()
-        assert state.pages[0] == PurePosixPath("reports/r00.html")  # newest first
+        assert state.pages[0] == "reports/r00.html"  # newest first
         assert cache.outputs["search/meta.js"].key == state.key
     finally:
         cache.close()
