@@ -255,14 +255,25 @@ def read_script(data: bytes) -> tuple[str, int, object]:
         raise IndexUnreadable(str(exc)) from None
 
 
-Prepared = tuple[SearchDoc, str, str]  # a document, its tokens, its title's: "\0"-joined
+# A document ready for `build_index`: its fields (region and tags "\0"-joined), then its
+# tokens and its title's, "\0"-joined. Strings only: a build holds one for every page
+# until the index is made, and a tuple of strings is no work for the garbage collector
+# (a dataclass would be, on every pass: quadratic time at 30,000 reports).
+Prepared = tuple[str, str, str, str, str, str, str, str, str, str, str]
 
 
 def prepare(doc: SearchDoc) -> Prepared:
     """A document with its tokens, ready for `build_index`: the part of indexing that
     one document alone decides, done where the page is rendered (on every core)."""
-    return (doc, "\0".join(tokens(fold(doc.indexed_text()))),
-            "\0".join(tokens(fold(doc.title))))
+    return (doc.url, doc.title, doc.date, doc.place, "\0".join(doc.region),
+            "\0".join(doc.tags), doc.year, doc.text, doc.source,
+            "\0".join(tokens(fold(doc.indexed_text()))), "\0".join(tokens(fold(doc.title))))
+
+
+def _unprepared(ready: Prepared) -> SearchDoc:
+    url, title, date, place, region, tags, year, text, source, _, _ = ready
+    return SearchDoc(url, title, date, place, tuple(region.split("\0")) if region else (),
+                     tuple(tags.split("\0")) if tags else (), year, text, source)
 
 
 def build_index(docs: list[SearchDoc] | list[Prepared], shards: int | None = None
@@ -273,7 +284,9 @@ def build_index(docs: list[SearchDoc] | list[Prepared], shards: int | None = Non
     count = shard_count(len(ready)) if shards is None else shards
     body: dict[str, list[int]] = {}
     title: dict[str, list[int]] = {}
-    for number, (doc, listed, titled) in enumerate(ready):
+    every = [_unprepared(entry) for entry in ready]
+    for number, (doc, entry) in enumerate(zip(every, ready, strict=True)):
+        listed, titled = entry[9], entry[10]
         for token in chain(listed.split("\0") if listed else (), doc.filter_tokens()):
             found = body.get(token)
             if found is None:
@@ -286,10 +299,10 @@ def build_index(docs: list[SearchDoc] | list[Prepared], shards: int | None = Non
     for token, numbers in body.items():
         by_shard[shard_of(token, count)][token] = _entry(numbers, title.get(token))
     files = {shard_path(n): script("shard", n, data) for n, data in enumerate(by_shard)}
-    for start in range(0, len(ready), DOCS_PER_FILE):
-        rows = [doc.row() for doc, _, _ in ready[start:start + DOCS_PER_FILE]]
+    for start in range(0, len(every), DOCS_PER_FILE):
+        rows = [doc.row() for doc in every[start:start + DOCS_PER_FILE]]
         files[doc_path(start // DOCS_PER_FILE)] = script("docs", start // DOCS_PER_FILE, rows)
-    files[META] = meta_script([doc for doc, _, _ in ready], count)
+    files[META] = meta_script(every, count)
     return dict(sorted(files.items()))
 
 
