@@ -1,13 +1,13 @@
-"""Search: index sizes, the build time of the search step, and query latency in Chromium.
+"""Search: what the index costs a build, its size, and queries in Chromium.
 
-    python -m benchmarks.search [--sizes 1000,10000] [--work DIR] [--repeat 5]
+    python -m benchmarks.search [--sizes 10000] [--work DIR] [--repeat 3]
 
-For the real content (this repository's site) and generated archives of each size
-(benchmarks/corpus.py): a cold build with and without search, the sizes of Pagefind's
-bundle, the offline index and the word list, and the time of the search call in the
-search page (`performance.now()` around it in static/search.js, read from the page's
-data-search-ms), over HTTP with Pagefind and from disk with the offline index when the
-archive has one. Needs Debian's chromium (`bash tests/setup.sh`).
+For generated archives of each size (benchmarks/corpus.py), side by side in one run: a
+cold build without and with search (no cache), the rebuild after one report's body
+changed (with the cache) without and with search, the index's size and files, and for
+each query in headless Chromium (Debian's chromium, `bash tests/setup.sh`), over HTTP
+and from file://: the bytes of index files it loaded, and the time from navigation to
+the first results shown (`data-state=done`), median of --repeat, a fresh page each time.
 """
 from __future__ import annotations
 
@@ -15,20 +15,21 @@ import argparse
 import functools
 import http.server
 import json
-import re
 import shutil
 import statistics
+import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlparse
 
 from benchmarks.corpus import write_corpus
 from generator.build.pipeline import BuildOptions, build
 
-REPO = Path(__file__).resolve().parent.parent
-QUERIES = ["专利", "知识产权联席会议", "五水共治", "泛珠三角", "qzxj"]
+QUERIES = ["专利", "知识产权", "知識產權", "知识产权联席会议", "五水共治", "泛珠三角", "WIPO",
+           "局", "qzxj"]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def tree_size(folder: Path) -> tuple[int, int]:
@@ -36,11 +37,29 @@ def tree_size(folder: Path) -> tuple[int, int]:
     return sum(p.stat().st_size for p in files), len(files)
 
 
-def timed_build(site: Path, out: Path, search: bool) -> float:
+def cold_build(site: Path, out: Path, search: bool) -> float:
     shutil.rmtree(out, ignore_errors=True)
     started = time.perf_counter()
     build(site, out, BuildOptions(use_cache=False, search=search))
     return time.perf_counter() - started
+
+
+def one_report_rebuild(site: Path, out: Path, search: bool) -> float:
+    """The rebuild after one report's body changed, with the cache: what an editor waits
+    for after saving a report."""
+    shutil.rmtree(site / ".cache", ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    build(site, out, BuildOptions(search=search))
+    reports = sorted((site / "content" / "reports").glob("*.md"))
+    report = reports[len(reports) // 2]
+    original = report.read_bytes()
+    report.write_bytes(original + "\n新增一句用于测试增量构建。\n".encode())
+    try:
+        started = time.perf_counter()
+        build(site, out, BuildOptions(search=search))
+        return time.perf_counter() - started
+    finally:
+        report.write_bytes(original)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -48,8 +67,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def query_times(out: Path, repeat: int, from_disk: bool) -> dict[str, tuple[float, float, int]]:
-    """{query: (median ms of the search call, median ms from navigation to results, hits)}."""
+def queries(out: Path, repeat: int, from_disk: bool) -> dict[str, tuple[float, int, int]]:
+    """{query: (median ms from navigation to results, bytes of index files loaded,
+    results shown)}."""
     from playwright.sync_api import sync_playwright
 
     handler = functools.partial(_QuietHandler, directory=str(out))
@@ -60,18 +80,24 @@ def query_times(out: Path, repeat: int, from_disk: bool) -> dict[str, tuple[floa
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                                 args=["--no-sandbox"])
-            page = browser.new_page()
+                                                 headless=True, args=CHROMIUM_ARGS)
             for query in QUERIES:
-                calls, totals, hits = [], [], 0
+                times, loaded, hits = [], 0, 0
                 for _ in range(repeat):
+                    context = browser.new_context()  # nothing cached from the last query
+                    page = context.new_page()
+                    requested: list[str] = []
+                    page.on("request", lambda request, into=requested: into.append(request.url))
                     started = time.perf_counter()
                     page.goto(base + "search/index.html?q=" + quote(query))
                     page.wait_for_selector("#search[data-state=done]", timeout=120_000)
-                    totals.append((time.perf_counter() - started) * 1000)
-                    calls.append(float(page.get_attribute("#search", "data-search-ms") or "nan"))
+                    times.append((time.perf_counter() - started) * 1000)
                     hits = page.locator("#search-results li").count()
-                results[query] = (statistics.median(calls), statistics.median(totals), hits)
+                    index = {unquote(urlparse(url).path).rsplit("/search/", 1)[-1]
+                             for url in requested if "/search/" in url and url.endswith(".js")}
+                    loaded = sum((out / "search" / name).stat().st_size for name in index)
+                    context.close()
+                results[query] = (statistics.median(times), loaded, hits)
             browser.close()
     finally:
         server.shutdown()
@@ -79,72 +105,74 @@ def query_times(out: Path, repeat: int, from_disk: bool) -> dict[str, tuple[floa
     return results
 
 
-def one_report_rebuild(site: Path, out: Path) -> tuple[float, float]:
-    """(cold build with search and the cache, the rebuild after one report's body changed),
-    in seconds, in this process: what an editor waits for after saving a report."""
-    shutil.rmtree(site / ".cache", ignore_errors=True)
-    shutil.rmtree(out, ignore_errors=True)
-    started = time.perf_counter()
-    build(site, out, BuildOptions(search=True))
-    cold = time.perf_counter() - started
-    reports = sorted((site / "content" / "reports").glob("*.md"))
-    report = reports[len(reports) // 2]
-    original = report.read_bytes()
-    report.write_bytes(original + "\n补记一句。\n".encode())
-    try:
-        started = time.perf_counter()
-        build(site, out, BuildOptions(search=True))
-        return cold, time.perf_counter() - started
-    finally:
-        report.write_bytes(original)
+def measure(size: int, work: Path, repeat: int, edits: bool = True) -> dict:
+    site = work / f"corpus-{size}"
+    if not (site / "content").exists():
+        write_corpus(size, site)
+    out = work / f"out-{size}"
+    row: dict = {"reports": size}
+    say(f"{size}: cold builds")
+    row["cold_without"] = statistics.median(cold_build(site, out, False) for _ in range(repeat))
+    row["cold_with"] = statistics.median(cold_build(site, out, True) for _ in range(repeat))
+    index_bytes, index_files = tree_size(out / "search")
+    row["index_bytes"], row["index_files"] = index_bytes, index_files
+    say(f"{size}: queries")
+    row["http"] = queries(out, repeat, from_disk=False)
+    row["file"] = queries(out, repeat, from_disk=True)
+    if edits:
+        say(f"{size}: one-report edits")
+        row["edit_without"] = one_report_rebuild(site, work / f"edit-{size}", False)
+        row["edit_with"] = one_report_rebuild(site, work / f"edit-{size}", True)
+    return row
 
 
-def measure(name: str, site: Path, work: Path, repeat: int) -> None:
-    out = work / f"{name}-out"
-    cold, one = one_report_rebuild(site, work / f"{name}-cached-out")
-    without = timed_build(site, out, search=False)
-    with_search = timed_build(site, out, search=True)
-    bundles = len(json.loads((out / "search" / "shards.json").read_text("utf-8"))["bundles"])
-    pagefind, pagefind_files = tree_size(out / "pagefind")
-    script = (out / "search" / "fallback-index.js").read_text("utf-8")
-    shipped = '"omitted"' not in script
-    # Left out, the file says how large it would have been.
-    fallback = len(script.encode()) if shipped else int(re.search(r'"bytes":(\d+)', script)[1])
-    words = (out / "search" / "words.json").stat().st_size
-    print(f"\n## {name}")
-    print(f"cold build without search {without:.2f} s, with search {with_search:.2f} s "
-          f"(search step about {with_search - without:.2f} s)")
-    print(f"with the cache: cold {cold:.2f} s, one report's body changed {one:.2f} s")
-    print(f"Pagefind: {bundles} bundle(s), {pagefind / 1e6:.2f} MB in {pagefind_files} files; "
-          f"offline index "
-          f"{fallback / 1e6:.2f} MB ({'shipped' if shipped else 'left out: over the limit'}); "
-          f"word list {words / 1e3:.1f} kB")
-    engines = [("HTTP, Pagefind", False)] + ([("file://, offline index", True)] if shipped else [])
-    for label, from_disk in engines:
-        print(f"{label}: query | search call ms (median of {repeat}) | "
-              "page load to results ms | results shown")
-        for query, (call, total, hits) in query_times(out, repeat, from_disk).items():
-            print(f"  {query} | {call:.1f} | {total:.0f} | {hits}")
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def edit_cell(row: dict) -> str:
+    if "edit_with" not in row:
+        return "not measured"
+    return f"{row['edit_without']:.2f} s / {row['edit_with']:.2f} s"
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| reports | cold build without / with search | ratio | one-report edit "
+             "without / with search | index size, files |",
+             "|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        lines.append(
+            f"| {row['reports']:,} | {row['cold_without']:.1f} s / {row['cold_with']:.1f} s | "
+            f"{row['cold_with'] / row['cold_without']:.2f}× | {edit_cell(row)} | "
+            f"{row['index_bytes'] / 1e6:.1f} MB, "
+            f"{row['index_files']:,} |")
+    lines += ["", "| reports | query | results shown | loaded (KB) | navigation to results, "
+              "HTTP / file:// (ms) |", "|---:|---|---:|---:|---:|"]
+    for row in rows:
+        for query in QUERIES:
+            http_ms, loaded, hits = row["http"][query]
+            file_ms = row["file"][query][0]
+            lines.append(f"| {row['reports']:,} | {query} | {hits} | {loaded / 1e3:.0f} | "
+                         f"{http_ms:.0f} / {file_ms:.0f} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--sizes", default="10000")
     parser.add_argument("--work", type=Path, default=None)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-edits", action="store_true",
+                        help="leave out the one-report edits (four builds fewer)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="ipr-search-bench-"))
-    real = work / "real"
-    shutil.rmtree(real, ignore_errors=True)
-    for folder in ("content", "templates", "static"):
-        shutil.copytree(REPO / folder, real / folder)
-    shutil.copy(REPO / "site.yaml", real / "site.yaml")
-    measure("real content", real, work, args.repeat)
-    for size in (int(s) for s in args.sizes.split(",") if s):
-        root = work / f"corpus-{size}"
-        if not (root / "content").exists():
-            write_corpus(size, root)
-        measure(f"{size:,} generated reports", root, work, args.repeat)
+    rows = [measure(int(size), work, args.repeat, not args.no_edits)
+            for size in args.sizes.split(",") if size]
+    print(table(rows))
+    results = Path(__file__).resolve().parent / "results"
+    results.mkdir(exist_ok=True)
+    (results / "search.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n",
+                                         "utf-8")
 
 
 if __name__ == "__main__":

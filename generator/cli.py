@@ -192,10 +192,10 @@ def _add_serve_command(commands) -> None:
                     "the open page, while the last good site stays served. The preview is "
                     "built into .cache/ipr-archive/serve/, never into public/. Ctrl-C stops.")
     _add_shared(serve, "--site", "--out", "--drafts", out=f"{SERVE_OUT.as_posix()}/")
-    # Pagefind re-indexes the whole site on every save (it has no incremental mode): half a
-    # second on this archive, a minute at 10,000 reports. A preview leaves it out unless asked.
-    serve.add_argument("--search", action="store_true",
-                       help="index the preview for search too (each rebuild takes longer)")
+    # The index rewrites only what a save touches, so the preview searches too.
+    serve.add_argument("--no-search", action="store_true",
+                       help="leave the search index out of the preview")
+    serve.add_argument("--search", action="store_true", help=argparse.SUPPRESS)  # the default
     serve.add_argument("--port", type=_port, default=8000, metavar="N",
                        help="the port to listen on (default: 8000; 0 picks a free one)")
     serve.add_argument("--bind", type=_address, default="127.0.0.1", metavar="ADDRESS",
@@ -267,7 +267,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         failed=lambda problems, changes: _say_failed(problems, changes, out_dir, progress),
         crashed=lambda text: _say(f"the build stopped on a bug:\n{text.rstrip()}", error=True),
         waiting=lambda text: _say(text, error=True)),
-        drafts=args.drafts, search=args.search)
+        drafts=args.drafts, search=not args.no_search)
     watcher = SourceWatcher(site_root, rebuilder.request,
                             on_error=lambda text: _say(text, error=True))
     try:

@@ -20,11 +20,8 @@ REGIONS = PurePosixPath("regions/index.html")
 WORLD_IP_DAY = PurePosixPath("world-ip-day/index.html")
 NOT_FOUND = PurePosixPath("404.html")
 SEARCH = PurePosixPath("search/index.html")
-# Written by search.py: Pagefind's bundle, and the offline index beside the search page.
-PAGEFIND = PurePosixPath("pagefind/pagefind.js")
-SEARCH_FALLBACK = PurePosixPath("search/fallback-index.js")
-SEARCH_WORDS = PurePosixPath("search/words.json")
-SEARCH_SHARDS = PurePosixPath("search/shards.json")
+# Written by search/index.py: the search index's first file; the others are beside it.
+SEARCH_META = PurePosixPath("search/meta.js")
 STATIC = PurePosixPath("static")
 # Machine-readable outputs. The feed and the sitemap need absolute URLs, so they are only
 # written when the site has a base_url.
@@ -45,7 +42,7 @@ CITATION_FORMATS = ("ris", "bib", "csl.json")
 FIXED = (HOME, ARCHIVE, TAGS, REGIONS, WORLD_IP_DAY, NOT_FOUND, SEARCH, DATA)
 # First path segments that generated pages own; a page slug may not take one.
 RESERVED = frozenset({"archive", "tags", "regions", "reports", "world-ip-day", "static", "files",
-                      "index.html", "404.html", "search", "pagefind", "data"})
+                      "index.html", "404.html", "search", "data"})
 
 
 def report_path(slug: str) -> PurePosixPath:

@@ -37,7 +37,7 @@ from .state import LastBuild, Setup
 from .writer import MANIFEST, Staging, write_file
 
 if TYPE_CHECKING:
-    from ..search.pagefind import SearchFiles
+    from .search_step import SearchFiles
 
 # Beyond this many edited reports the whole pipeline is as quick, and simpler.
 MAX_EDITED = 64
@@ -173,7 +173,7 @@ def make_delta(setup: Setup, edited: tuple[EditedReport, ...]) -> Delta | None:
     # The templates are as the last build read them (the frame says so), and so is the
     # digest of report.html and all it pulls in.
     renderer = Renderer(site_root / "templates", config, stored.navigation)
-    files, keys, new_bodies, new_lines = {}, {}, {}, {}
+    files, keys, new_bodies, new_lines, docs = {}, {}, {}, {}, {}
     for e in shown:
         context = contexts[e.source.key]
         report = dataclasses.replace(e.report, body=None)
@@ -190,6 +190,10 @@ def make_delta(setup: Setup, edited: tuple[EditedReport, ...]) -> Delta | None:
             body = render_markdown(e.report.body, allow_raw_html=config.allow_raw_html)
             path = str(page.out_path)
             files[path] = renderer.render(page, body)
+            if config.search:
+                from ..search.index import doc_of
+
+                docs[path] = doc_of(page, body.html)
         except (RecursionError, TemplateProblem):
             return None
         keys[path] = output_key(setup.build_key, stored.report_template, page.inputs)
@@ -205,7 +209,8 @@ def make_delta(setup: Setup, edited: tuple[EditedReport, ...]) -> Delta | None:
     for path in (json_path, str(urls.REPORTS_CSV)):
         if path in files:
             keys[path] = "lines:" + hashlib.blake2b(files[path], digest_size=16).hexdigest()
-    search = plan_search_after_edits(cache, keys) if config.search else None
+    search = plan_search_after_edits(cache, setup.out_dir, keys, docs) \
+        if config.search else None
     if config.search and search is None:
         return None
     return Delta(files, keys, new_bodies, new_lines, edited, search)
@@ -219,8 +224,10 @@ def write(setup: Setup, delta: Delta
     many files were written."""
     cache = setup.cache
     search = delta.search
-    retired = {path for path, output in cache.outputs.items()
-               if search is not None and output.key in search.retired}
+    # The index files the edits patch are written anew; the others are carried over
+    # with the rest of the site (write_search_files gives them their new key).
+    retired = {str(path) for path in search.patched} \
+        if search is not None and search.patched is not None else set()
     outputs = {path: output for path, output in cache.outputs.items() if path not in retired}
     staging = Staging(setup.out_dir, setup.inodes)
     try:
@@ -230,9 +237,9 @@ def write(setup: Setup, delta: Delta
                                    *write_file(staging.root, PurePosixPath(path), data))
         indexed: SearchFiles | None = None
         written = len(delta.files)
-        if search is not None:  # the indexer reads the pages from the staging folder
+        if search is not None:  # the shards the edits touch, patched
             found, indexed, searched = write_search_files(staging, search, cache,
-                                                          setup.config.language)
+                                                          setup.config)
             outputs.update(found)
             written += searched
         staging.commit(list(outputs))

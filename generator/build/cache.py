@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import Problem
@@ -24,7 +24,7 @@ from .state import LastBuild
 
 if TYPE_CHECKING:
     from ..pages.markup import Rendered
-    from ..search.pagefind import Shard, ShardIndex
+    from ..search.index import Shard
 
 CACHE_PATH = Path(".cache") / "ipr-archive" / "cache.sqlite"
 FORMAT = "ipr-archive cache 4"
@@ -228,32 +228,15 @@ class BuildCache:
         """For these reports' sources, the context of their pages (see delta.py)."""
         return dict(self._select("SELECT path, context FROM report_pages", "path", paths))
 
-    def shard_indexes(self, keys: dict[str, str]) -> dict[str, ShardIndex]:
-        """The search.ShardIndex of each shard named in `keys` whose stored key matches."""
-        from ..search.pagefind import ShardIndex
-
-        if self._db is None or not keys:
-            return {}
-        found = {}
-        try:
-            for name, key, data in self._select("SELECT name, key, data FROM search_shards",
-                                                "name", set(keys)):
-                if key == keys[name]:
-                    found[name] = ShardIndex.from_json(data)
-        except (CacheUnreadable, ValueError, TypeError):
-            return {}  # index those shards again
-        return found
-
     def search_shards(self) -> list[Shard]:
         """Every search.Shard of the last build, in order, as it was keyed then; empty if
         the cache cannot say."""
-        from ..search.pagefind import Shard
+        from ..search.index import Shard
 
         if self._db is None:
             return []
         try:
-            return [Shard(str(name), str(group), str(key),
-                          tuple(PurePosixPath(page) for page in json.loads(pages)))
+            return [Shard(str(name), str(group), str(key), tuple(map(str, json.loads(pages))))
                     for name, group, key, pages in self._db.execute(
                         "SELECT name, grp, key, pages FROM search_shards ORDER BY position")]
         except (sqlite3.Error, ValueError, TypeError):

@@ -45,7 +45,8 @@ if TYPE_CHECKING:
     from ..pages.plan import PagePlan
     from ..pages.render import Renderer
     from ..pages.site import Site
-    from ..search.pagefind import SearchFiles
+    from ..search.index import Prepared
+    from .search_step import SearchFiles
 
 __all__ = ["NO_BASE_URL", "NO_CONTACT_EMAIL", "BuildOptions", "BuildResult", "build"]
 
@@ -356,14 +357,16 @@ def _write(setup: Setup, model: Model, plan: OutputPlan, inputs: Inputs,
         try:
             staging.carry_over(sorted(plan.reusable))
             outputs = {path: setup.cache.outputs[path] for path in plan.reusable}
-            outputs.update(_render_pages(setup, model, plan, staging))
+            rendered, prepared = _render_pages(setup, model, plan, staging)
+            outputs.update(rendered)
             for out_path in plan.to_copy:
                 state = write_file(staging.root, out_path, inputs.static[out_path].read_bytes())
                 outputs[str(out_path)] = Output(plan.wanted[str(out_path)], *state)
             indexed, searched = None, 0
             if plan.search is not None and plan.search.needed:
                 found, indexed, searched = write_search_files(staging, plan.search,
-                                                              setup.cache, setup.config.language)
+                                                              setup.cache, setup.config,
+                                                              prepared)
                 outputs.update(found)
             staging.commit(list(outputs))
         except BaseException:
@@ -375,32 +378,29 @@ def _write(setup: Setup, model: Model, plan: OutputPlan, inputs: Inputs,
 
 @contextmanager
 def _writing_site(setup: Setup, problems: list[Problem]) -> Iterator[None]:
-    """A search index that cannot be made, or a site that cannot be written (a full
-    disk, a read-only folder), as one problem; the previous site stays."""
+    """A site that cannot be written (a full disk, a read-only folder) as one problem;
+    the previous site stays."""
     try:
         yield
     except OSError as exc:
         raise SiteError([p for p in problems if p.warning]
                         + [write_failure(setup.out_dir, exc)]) from None
-    except Exception as exc:
-        from ..search.pagefind import SearchFailed, search_problem
-
-        if not isinstance(exc, SearchFailed):
-            raise
-        raise SiteError([p for p in problems if p.warning]
-                        + [search_problem(setup.settings_path, exc)]) from None
 
 
 def _render_pages(setup: Setup, model: Model, plan: OutputPlan, staging: Staging
-                  ) -> dict[str, Output]:
+                  ) -> tuple[dict[str, Output], dict[str, Prepared]]:
     """Render the pages to render into the staging folder, on every core; new Markdown
-    bodies go to the cache as they come rather than wait, all of them, in memory."""
+    bodies go to the cache as they come rather than wait, all of them, in memory. A page
+    of Markdown is also tokenised for the search index there, if it is to be made again
+    (see search/index.py: prepare); returns those by output path."""
     from ..pages.markup import render_markdown
     from ..pages.render import TemplateProblem, merge_template_problems
+    from ..search.index import doc_of, prepare
 
     gc.enable()  # rendering makes reference cycles (see _collector_paused)
     config, cache, on_progress = setup.config, setup.cache, setup.options.on_progress
     to_render = plan.to_render
+    index = plan.search is not None and plan.search.needed and plan.search.patched is None
     body_keys = {str(p.out_path): body_key(p.body_of, config) for p in to_render if p.body_of}
     known_bodies = cache.bodies(set(body_keys.values()))
     done = 0
@@ -414,7 +414,7 @@ def _render_pages(setup: Setup, model: Model, plan: OutputPlan, staging: Staging
     def render(page: PagePlan):
         if str(page.out_path) in plan.prerendered:
             return write_file(staging.root, page.out_path,
-                              plan.prerendered[str(page.out_path)]), None, None
+                              plan.prerendered[str(page.out_path)]), None, None, None
         body, new_body = None, None
         if page.body_of is not None:
             body = known_bodies.get(body_keys[str(page.out_path)])
@@ -423,25 +423,29 @@ def _render_pages(setup: Setup, model: Model, plan: OutputPlan, staging: Staging
                     body = render_markdown(body_text(page.body_of),
                                            allow_raw_html=config.allow_raw_html)
                 except RecursionError:  # nesting the body limits in content.py let through
-                    return None, None, error(page.body_of.src_path, 0, UNRENDERABLE)
+                    return None, None, error(page.body_of.src_path, 0, UNRENDERABLE), None
                 new_body = pack_body(body)
         try:
             data = model.renderer.render(page, body)
         except TemplateProblem as problem:
-            return None, None, problem.problem
-        return write_file(staging.root, page.out_path, data), new_body, None
+            return None, None, problem.problem, None
+        ready = prepare(doc_of(page, body.html)) if index and body is not None else None
+        return write_file(staging.root, page.out_path, data), new_body, None, ready
 
     outputs: dict[str, Output] = {}
     failed: list[Problem] = []
     new_bodies: dict[str, tuple[bytes, str]] = {}
+    prepared: dict[str, Prepared] = {}
 
     def rendered(start: int, chunk: list) -> None:
-        for page, (state, new_body, problem) in zip(to_render[start:start + len(chunk)],
-                                                    chunk, strict=True):
+        for page, (state, new_body, problem, ready) in zip(
+                to_render[start:start + len(chunk)], chunk, strict=True):
             if problem:
                 failed.append(problem)
                 continue
             outputs[str(page.out_path)] = Output(plan.wanted[str(page.out_path)], *state)
+            if ready is not None:
+                prepared[str(page.out_path)] = ready
             if new_body is not None:
                 new_bodies[body_keys[str(page.out_path)]] = new_body
         if len(new_bodies) >= 256:
@@ -456,7 +460,7 @@ def _render_pages(setup: Setup, model: Model, plan: OutputPlan, staging: Staging
         bodies = [p for p in failed if p.message == UNRENDERABLE]
         raise SiteError(bodies + merge_template_problems(
             [p for p in failed if p.message != UNRENDERABLE]))
-    return outputs
+    return outputs, prepared
 
 
 def _summary(setup: Setup, keys: InputKeys, model: Model, plan: OutputPlan, written: Written,

@@ -1,9 +1,11 @@
-"""A build's search step: which bundles of the index to make again, and writing them.
+"""A build's search step: whether the index must be made again, and writing its files.
 
-The index has no incremental mode, so a large archive is indexed a year a bundle
-(search.pagefind.Shard) and a change re-indexes only the bundles of the pages it changed.
-The full pipeline and the short path for body edits plan differently and write the same
-way: index the pages in the staging folder, carry over the files that came out the same.
+The index (search/index.py) is made from the pages that show Markdown, in the staging
+folder with the rest of the site, so it is swapped in with the site or not at all. The
+full pipeline makes every file of it from the pages' documents and writes only those
+that came out different; the short path for body edits patches the shards the edited
+texts touch, from the files as the live site has them. Either way a file the last build
+wrote byte for byte is carried over.
 """
 from __future__ import annotations
 
@@ -11,144 +13,156 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from ..errors import Problem, warning
-from ..source.settings import CONFIG_NAME
+from ..errors import Problem
 from .cache import BuildCache, Output, Present, all_still_there
+from .keys import body_key
 from .writer import Staging, unchanged_files, write_file
 
 if TYPE_CHECKING:
     from ..pages.plan import PagePlan
-    from ..search.pagefind import SearchFiles, Shard, ShardIndex
+    from ..search.index import Prepared, SearchDoc, Shard
+    from ..source.settings import SiteConfig
+
+
+@dataclass(frozen=True)
+class SearchFiles:
+    """What a build made of the index."""
+
+    documents: int
+    files: int  # of the index
+    bytes: int  # of every file of the index
 
 
 @dataclass(frozen=True)
 class SearchPlan:
-    shards: tuple[Shard, ...]  # every bundle, keyed by its pages
-    key: str  # of the files all bundles share (words, offline index, list of bundles)
-    to_index: frozenset[str]  # the bundles whose pages changed, by name
-    known: dict[str, ShardIndex]  # the index of each other bundle, from the cache
-    reuse: dict[str, str]  # the last build's search files still good: {path: key}
-    retired: frozenset[str]  # keys of the last build's search files this plan replaces
+    key: str  # of every index file
+    pages: tuple[str, ...]  # the documents' output paths, in order
+    plans: tuple[PagePlan, ...]  # the full pipeline's: the pages to index, in order
+    reuse: dict[str, str]  # the last build's index files still good: {path: key}
+    patched: dict[PurePosixPath, bytes] | None  # body edits: the files that change
+    retired: frozenset[str]  # body edits: the key of the last build's index files
 
     @property
     def needed(self) -> bool:
         """Whether anything must be indexed or written."""
-        from ..search.pagefind import SHARDS
+        from ..search.index import META
 
-        return bool(self.to_index) or str(SHARDS) not in self.reuse
+        return self.patched is not None or str(META) not in self.reuse
 
 
 def plan_search(plans: tuple[PagePlan, ...], wanted: dict[str, str], cache: BuildCache,
                 present: Present) -> SearchPlan:
-    """What to index, and what of the last build's index can be kept, for these pages."""
-    from ..search import pagefind
+    """What to index, and whether the last build's index can be kept, for these pages."""
+    from ..search.index import index_key
+    from ..source.content import Report
 
-    pages = [(plan.out_path, _shard_group(plan)) for plan in plans if plan.body_of is not None]
-    shards = tuple(pagefind.Shard(name, group, pagefind.shard_key(
-        name, [(path, wanted[str(path)]) for path in members]), members)
-        for name, group, members in pagefind.shard_pages(pages))
-    key = pagefind.shared_key(shards)
-    known = cache.shard_indexes({shard.name: shard.key for shard in shards})
-    by_key: dict[str, list[str]] = {}  # the last build's files, by key: one pass, not one a shard
-    for path, output in cache.outputs.items():
-        by_key.setdefault(output.key, []).append(path)
-    reuse: dict[str, str] = {}
-    to_index = set()
-    for shard in shards:
-        if not shard.pages:  # nothing to index: an archive without reports or pages
-            continue
-        kept = _intact(cache, by_key.get(shard.key, []), present)
-        if shard.name in known and f"{shard.bundle}/pagefind-entry.json" in kept:
-            reuse.update(kept)
-        else:
-            to_index.add(shard.name)
-    shared = _intact(cache, by_key.get(key, []), present)
-    if str(pagefind.SHARDS) in shared:
-        reuse.update(shared)
-    return SearchPlan(shards, key, frozenset(to_index), known, reuse, frozenset())
+    shown = [plan for plan in plans if plan.body_of is not None]
+    # Results tie in this order: reports, newest first, then pages.
+    ordered = tuple([p for p in shown if isinstance(p.body_of, Report)]
+                    + [p for p in shown if not isinstance(p.body_of, Report)])
+    pages = tuple(str(plan.out_path) for plan in ordered)
+    key = index_key((page, wanted[page]) for page in pages)
+    last = [path for path, output in cache.outputs.items() if output.key == key]
+    outputs = {path: cache.outputs[path] for path in last}
+    reuse = dict.fromkeys(last, key) if last and all_still_there(outputs, present) else {}
+    return SearchPlan(key, pages, ordered, reuse, None, frozenset())
 
 
-def plan_search_after_edits(cache: BuildCache, new_keys: dict[str, str]) -> SearchPlan | None:
-    """The bundles holding the pages of `new_keys` ({path: new key}), keyed anew; None if
-    the cache cannot say exactly what the last build indexed."""
-    from ..search.pagefind import SHARDS, Shard, shard_key, shared_key
+def plan_search_after_edits(cache: BuildCache, out_dir: Path, new_keys: dict[str, str],
+                            new_docs: dict[str, SearchDoc]) -> SearchPlan | None:
+    """The index after the pages of `new_keys` ({path: new key}) changed text to
+    `new_docs` ({path: document}); None if the cache cannot say exactly what the last
+    build indexed. Raises ValueError if the live index cannot be read."""
+    from ..search.index import META, index_key, patch_index, read_doc
 
     before = cache.search_shards()
-    shared = cache.outputs.get(str(SHARDS))
-    if not before or shared is None or shared.key != shared_key(before):
+    meta = cache.outputs.get(str(META))
+    if len(before) != 1 or meta is None or meta.key != before[0].key:
         return None
-    shards, to_index = [], set()
-    for shard in before:
-        if any(str(page) in new_keys for page in shard.pages):
-            try:
-                pages = [(page, new_keys.get(str(page)) or cache.outputs[str(page)].key)
-                         for page in shard.pages]
-            except KeyError:
-                return None
-            shard = Shard(shard.name, shard.group, shard_key(shard.name, pages), shard.pages)
-            to_index.add(shard.name)
-        shards.append(shard)
-    kept = {shard.name: shard.key for shard in shards
-            if shard.name not in to_index and shard.pages}
-    known = cache.shard_indexes(kept)
-    if len(known) != len(kept):
+    pages = before[0].pages
+    try:
+        key = index_key((p, new_keys.get(p) or cache.outputs[p].key) for p in pages)
+    except KeyError:
         return None
-    retired = {shard.key for shard in before if shard.name in to_index} | {shared.key}
-    return SearchPlan(tuple(shards), shared_key(shards), frozenset(to_index), known, {},
-                      frozenset(retired))
+
+    def read(path: PurePosixPath) -> bytes:
+        try:
+            return (out_dir / path).read_bytes()
+        except OSError as exc:
+            raise ValueError(str(exc)) from None
+
+    number = {page: n for n, page in enumerate(pages)}
+    edits = {number[path]: (read_doc(read, number[path]), doc)
+             for path, doc in sorted(new_docs.items()) if path in number}
+    patched = patch_index(read, len(pages), edits)
+    return SearchPlan(key, pages, (), {}, patched, frozenset({before[0].key}))
 
 
 def write_search_files(staging: Staging, plan: SearchPlan, cache: BuildCache,
-                       language: str) -> tuple[dict[str, Output], SearchFiles, int]:
-    """Index the pages in the staging folder and put the search files beside them; the
-    ones the last build wrote byte for byte are carried over (most fragments outlive a
-    one-report change). Returns each file's record, the search files, how many were
-    written."""
-    from ..search.pagefind import build_search_files, file_keys
+                       config: SiteConfig, prepared: dict[str, Prepared] | None = None
+                       ) -> tuple[dict[str, Output], SearchFiles, int]:
+    """Put the index's files in the staging folder: the ones the last build wrote byte
+    for byte are carried over. `prepared`: the documents the render step tokenised, by
+    output path (the others are made from the cache's rendered Markdown). Returns each
+    file's record, what was made, and how many files were written."""
+    from ..search.index import build_index, doc_of, prepare
 
-    indexed = build_search_files(staging.root, list(plan.shards), set(plan.to_index),
-                                 plan.known, language)
-    keys = file_keys(indexed.files, plan.shards, plan.key)
-    same = unchanged_files(staging.out_dir, indexed.files, cache.outputs)
-    staging.carry_over(sorted(same))
-    outputs = {}
-    for out_path, data in sorted(indexed.files.items()):
-        path = str(out_path)
-        state = (cache.outputs[path].size, cache.outputs[path].mtime_ns) if path in same \
-            else write_file(staging.root, out_path, data)
-        outputs[path] = Output(keys[path], *state)
-    return outputs, indexed, len(indexed.files) - len(same)
+    if plan.patched is None:
+        ready = prepared or {}
+        bodies = _bodies(tuple(p for p in plan.plans if str(p.out_path) not in ready),
+                         cache, config)
+        files = build_index([ready.get(str(page.out_path))
+                             or prepare(doc_of(page, bodies[str(page.out_path)]))
+                             for page in plan.plans])
+        same = unchanged_files(staging.out_dir, files, cache.outputs)
+        staging.carry_over(sorted(same))
+        outputs = {}
+        for out_path, data in files.items():
+            path = str(out_path)
+            state = (cache.outputs[path].size, cache.outputs[path].mtime_ns) if path in same \
+                else write_file(staging.root, out_path, data)
+            outputs[path] = Output(plan.key, *state)
+        size = sum(len(data) for data in files.values())
+        return outputs, SearchFiles(len(plan.plans), len(files), size), len(files) - len(same)
+    # The files not patched are carried over by the caller with the rest of the site.
+    patched = {str(path) for path in plan.patched}
+    kept = [path for path, output in cache.outputs.items()
+            if output.key in plan.retired and path not in patched]
+    outputs = {path: Output(plan.key, cache.outputs[path].size, cache.outputs[path].mtime_ns)
+               for path in kept}
+    for out_path, data in sorted(plan.patched.items()):
+        outputs[str(out_path)] = Output(plan.key, *write_file(staging.root, out_path, data))
+    size = sum(output.size for output in outputs.values())
+    return outputs, SearchFiles(len(plan.pages), len(outputs), size), len(plan.patched)
 
 
-def shard_rows(plan: SearchPlan, indexed: SearchFiles | None
-               ) -> list[tuple[Shard, str | None]]:
-    """What the cache keeps of each bundle: its index if it was made anew, else None."""
-    return [(shard, indexed.indexes[shard.name].to_json()
-             if indexed is not None and shard.name in indexed.indexes else None)
-            for shard in plan.shards]
+def shard_rows(plan: SearchPlan, indexed: SearchFiles | None) -> list[tuple[Shard, str | None]]:
+    """What the cache keeps of the index: its key and its documents in order."""
+    from ..search.index import Shard
+
+    return [(Shard("", "", plan.key, plan.pages), "{}")]
 
 
 def search_warnings(site_root: Path, indexed: SearchFiles) -> list[Problem]:
-    from ..search.pagefind import FALLBACK_LIMIT
-
-    if indexed.fallback_shipped:
-        return []
-    return [warning(site_root / CONFIG_NAME, 0, (
-        f"the offline search index would be {indexed.fallback_bytes / 1e6:.1f} MB, over the "
-        f"{FALLBACK_LIMIT / 1e6:g} MB limit, so it is left out: search works when the site "
-        "is served over HTTP, not when it is opened from disk (the search page says so)"))]
+    """The index has nothing to warn about: it is made for every archive, at any size."""
+    return []
 
 
-def _shard_group(plan: PagePlan) -> str:
-    """The bundle a page is indexed in: its year's, for a report; the pages' otherwise."""
-    from ..search.pagefind import PAGES_SHARD
+def _bodies(plans: tuple[PagePlan, ...], cache: BuildCache, config: SiteConfig
+            ) -> dict[str, str]:
+    """The rendered Markdown of each page, {output path: HTML}: from the cache, where
+    the render step has just put it, or rendered again (a build without a cache)."""
+    from ..pages.markup import render_markdown
+    from ..source.content import body_text
 
-    year = dict(plan.values).get("year")  # (year's name, its page) for a report
-    return PurePosixPath(year[1]).stem if isinstance(year, tuple) else PAGES_SHARD
-
-
-def _intact(cache: BuildCache, paths: list[str], present: Present) -> dict[str, str]:
-    """The last build's files of one key, {path: key}, if every one is as it left it."""
-    outputs = {path: cache.outputs[path] for path in paths}
-    return {path: output.key for path, output in outputs.items()} \
-        if all_still_there(outputs, present) else {}
+    keys = {str(plan.out_path): body_key(plan.body_of, config) for plan in plans
+            if plan.body_of is not None}
+    known = cache.bodies(set(keys.values()))
+    found = {}
+    for plan in plans:
+        body = known.get(keys[str(plan.out_path)])
+        if body is None:
+            assert plan.body_of is not None
+            body = render_markdown(body_text(plan.body_of), allow_raw_html=config.allow_raw_html)
+        found[str(plan.out_path)] = body.html
+    return found

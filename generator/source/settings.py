@@ -195,7 +195,7 @@ class SiteConfig:
         "link scheme through unsanitised: only for trusted authors")
     search: bool = setting(
         True, TrueFalse(),
-        "`false` builds without the search index (Pagefind and the offline index), as "
+        "`false` builds without the search index (the files under search/), as "
         "`build --no-search` does for one build")
     footer: str = setting(
         "报告原文照录，保留来源中的错漏，不作改动。", Text(),

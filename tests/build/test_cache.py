@@ -104,7 +104,7 @@ def foreign_paths(path: Path) -> None:
     outside.write_text("not for the site")
     state = outside.stat()
     with cache_db(path) as db:
-        (key,) = db.execute("SELECT key FROM outputs WHERE path = 'search/words.json'"
+        (key,) = db.execute("SELECT key FROM outputs WHERE path = 'search/meta.js'"
                             ).fetchone()
         db.execute("INSERT INTO outputs VALUES (?, ?, ?, ?)",
                    ("../../escaped-secret.txt", key, state.st_size, state.st_mtime_ns))

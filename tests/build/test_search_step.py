@@ -1,24 +1,19 @@
-"""generator/build/search_step.py: a change re-indexes only the bundles of the pages it
-changed, and both build paths write the index the same way."""
+"""generator/build/search_step.py: the index is written with the site; a body edit
+patches only the index files it touches, to the bytes of a clean build."""
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import pytest
 
 from generator.build.cache import BuildCache
 from generator.build.keys import build_key_of, generator_fingerprint
 from generator.build.pipeline import BuildOptions, build
-from generator.build.search_step import (
-    SearchPlan,
-    plan_search_after_edits,
-    search_warnings,
-    shard_rows,
-)
-from generator.search import pagefind
-from generator.search.pagefind import SearchFiles, ShardIndex
+from generator.build.search_step import SearchFiles, plan_search_after_edits, search_warnings
+from generator.search import index
 from generator.source.settings import load_config
-from tests.helpers import report
+from tests.helpers import PAYLOAD, build_out, hostile_site, report, tree_bytes
+from tests.search.corpus import corpus_files
 
 
 def open_cache(site: Path) -> BuildCache:
@@ -30,81 +25,106 @@ def open_cache(site: Path) -> BuildCache:
 
 
 @pytest.fixture
-def yearly_site(make_site, monkeypatch):
-    """A site indexed a bundle a year, built once with search."""
-    monkeypatch.setattr(pagefind, "SHARD_MIN_PAGES", 1)
-    site = make_site({
-        "content/reports/a.md": report("title: 甲报告\ndate: 2023-04-26\n", "知识产权甲。\n"),
-        "content/reports/b.md": report("title: 乙报告\ndate: 2024-04-26\n", "知识产权乙。\n"),
-    })
+def sharded_site(make_site, monkeypatch):
+    """The search corpus as a site, its index in many shards, built once."""
+    monkeypatch.setattr(index, "DOCS_PER_SHARD", 1)
+    site = make_site(corpus_files())
     build(site, None, BuildOptions(jobs=1))
     return site
 
 
-def test_an_edited_page_re_indexes_its_own_bundle_only(yearly_site):
-    cache = open_cache(yearly_site)
+def search_files(out: Path) -> dict[str, tuple[int, bytes]]:
+    return {p.relative_to(out).as_posix(): (p.stat().st_ino, p.read_bytes())
+            for p in sorted((out / "search").rglob("*.js"))}
+
+
+def test_the_index_is_written_with_the_site(sharded_site):
+    files = search_files(sharded_site / "public")
+    assert "search/meta.js" in files
+    assert len([p for p in files if p.startswith("search/idx/")]) == 16
+    assert len([p for p in files if p.startswith("search/doc/")]) == 3  # 10 reports, 4 a file
+    cache = open_cache(sharded_site)
     try:
-        shards = cache.search_shards()
-        holding = [s for s in shards if PurePosixPath("reports/a.html") in s.pages]
-        assert len(holding) == 1 and len(shards) >= 2
-        plan = plan_search_after_edits(cache, {"reports/a.html": "new key"})
-        assert plan is not None
-        assert plan.to_index == {holding[0].name}
-        assert set(plan.known) == {s.name for s in shards if s.pages and s is not holding[0]}
-        changed = next(s for s in plan.shards if s.name == holding[0].name)
-        assert changed.key != holding[0].key  # keyed anew from the page's new key
-        assert holding[0].key in plan.retired
-        assert plan.needed
+        [state] = cache.search_shards()
+        assert state.pages[0] == "reports/r00.html"  # newest first
+        assert cache.outputs["search/meta.js"].key == state.key
     finally:
         cache.close()
+
+
+def test_a_rebuild_without_changes_keeps_every_index_file(sharded_site):
+    before = search_files(sharded_site / "public")
+    (sharded_site / "content/reports/r03.md").touch()
+    build(sharded_site, None, BuildOptions(jobs=1))
+    assert search_files(sharded_site / "public") == before
+
+
+def test_a_body_edit_rewrites_only_the_shards_it_touches(sharded_site, tmp_path):
+    public = sharded_site / "public"
+    before = search_files(public)
+    home = (public / "index.html").stat().st_ino
+    path = sharded_site / "content/reports/r03.md"
+    path.write_text(path.read_text("utf-8").replace("软件。", "软件和游戏。"), "utf-8")
+    build(sharded_site, None, BuildOptions(jobs=1))
+    after = search_files(public)
+    changed = {p for p in after if after[p] != before.get(p)}
+    assert "search/doc/00000.js" in changed  # r03 is document 3
+    assert 1 <= len([p for p in changed if p.startswith("search/idx/")]) < 16
+    assert "search/meta.js" not in changed
+    assert (public / "index.html").stat().st_ino == home  # the short path: no list page
+    build(sharded_site, tmp_path / "clean", BuildOptions(use_cache=False, jobs=1))
+    assert tree_bytes(public) == tree_bytes(tmp_path / "clean")
+
+
+def test_a_new_report_remakes_the_index_as_a_clean_build(sharded_site, tmp_path):
+    (sharded_site / "content/reports/new.md").write_text(
+        report("title: 新報告\ndate: 2025-01-01\n", "專利新聞。\n"), "utf-8")
+    build(sharded_site, None, BuildOptions(jobs=1))
+    build(sharded_site, tmp_path / "clean", BuildOptions(use_cache=False, jobs=1))
+    assert tree_bytes(sharded_site / "public") == tree_bytes(tmp_path / "clean")
 
 
 def test_without_a_stored_index_the_short_path_is_refused(make_site):
     site = make_site({"content/reports/a.md": report("title: 甲\ndate: 2023-04-26\n")})
     build(site, None, BuildOptions(jobs=1, search=False))
+    assert not (site / "public/search/meta.js").exists()
     cache = open_cache(site)
     try:
-        assert plan_search_after_edits(cache, {"reports/a.html": "k"}) is None
+        assert plan_search_after_edits(cache, site / "public", {"reports/a.html": "k"},
+                                       {}) is None
     finally:
         cache.close()
 
 
-def test_an_edit_to_one_year_rewrites_only_that_years_bundle(yearly_site):
-    public = yearly_site / "public"
-    cache = open_cache(yearly_site)
-    try:
-        bundles = {page: shard.bundle for shard in cache.search_shards()
-                   for page in shard.pages}
-    finally:
-        cache.close()
-    entries = {year: public / bundles[PurePosixPath(f"reports/{name}.html")] /
-               "pagefind-entry.json" for year, name in (("2023", "a"), ("2024", "b"))}
-    assert entries["2023"] != entries["2024"]
-    before = {year: (entry.stat().st_ino, entry.read_bytes()) for year, entry in entries.items()}
-    path = yearly_site / "content/reports/a.md"
-    path.write_text(path.read_text("utf-8").replace("知识产权甲", "知识产权甲改"), "utf-8")
-    build(yearly_site, None, BuildOptions(jobs=1))
-    after = {year: (entry.stat().st_ino, entry.read_bytes()) for year, entry in entries.items()}
-    assert after["2024"] == before["2024"]  # the same file, carried over
-    assert after["2023"][1] != before["2023"][1]  # indexed again: the page changed
+def test_a_damaged_live_index_sends_the_edit_down_the_full_path(sharded_site, tmp_path):
+    public = sharded_site / "public"
+    doc = public / "search/doc/00000.js"
+    data = doc.read_bytes()
+    doc.unlink()
+    doc.write_bytes(data[:-10])  # torn, and a new file: the cache sees it changed
+    path = sharded_site / "content/reports/r01.md"
+    path.write_text(path.read_text("utf-8") + "新增一句。\n", "utf-8")
+    build(sharded_site, None, BuildOptions(jobs=1))
+    build(sharded_site, tmp_path / "clean", BuildOptions(use_cache=False, jobs=1))
+    assert tree_bytes(public) == tree_bytes(tmp_path / "clean")
 
 
-def files(shipped: bool) -> SearchFiles:
-    return SearchFiles({}, {}, 3, 100, 7_400_000, shipped)
+def test_the_index_has_nothing_to_warn_about():
+    assert search_warnings(Path("site"), SearchFiles(100_000, 30_000, 300_000_000)) == []
 
 
-def test_an_offline_index_left_out_is_one_warning_on_the_settings():
-    [problem] = search_warnings(Path("site"), files(False))
-    assert problem.warning and problem.path == Path("site/site.yaml")
-    assert "7.4 MB" in problem.message and "opened from disk" in problem.message
-    assert search_warnings(Path("site"), files(True)) == []
-
-
-def test_the_cache_keeps_the_index_of_the_bundles_made_anew_only():
-    made = pagefind.Shard("2024", "2024", "k1", (PurePosixPath("reports/b.html"),))
-    kept = pagefind.Shard("2023", "2023", "k2", (PurePosixPath("reports/a.html"),))
-    index = ShardIndex((), ("知识",))
-    plan = SearchPlan((made, kept), "shared", frozenset({"2024"}), {}, {}, frozenset())
-    indexed = SearchFiles({}, {"2024": index}, 1, 0, 0, True)
-    assert shard_rows(plan, indexed) == [(made, index.to_json()), (kept, None)]
-    assert shard_rows(plan, None) == [(made, None), (kept, None)]
+def test_hostile_fields_stay_data_in_every_index_file(make_site):
+    site = hostile_site(make_site)
+    build_out(site, search=True)
+    out = site.parent / "site-out"
+    files = {p: data for p, data in tree_bytes(out).items() if p.startswith("search/")
+             and p.endswith(".js")}
+    assert len(files) >= 3
+    found = False
+    for path, data in files.items():
+        text = data.decode("utf-8")
+        assert "<" not in text and "\u2028" not in text and "\u2029" not in text, path
+        kind, _, value = index.read_script(data)
+        if kind == "docs":
+            found = found or any(row[1] == PAYLOAD for row in value)
+    assert found  # the title, as written, once read back

@@ -146,7 +146,7 @@ def test_a_hostile_field_is_inert_in_every_page_and_file(make_site):
     build_out(site, search=True)
     out = site.parent / "site-out"
     files = tree_bytes(out)
-    assert "feed.xml" in files and "search/fallback-index.js" in files
+    assert "feed.xml" in files and "search/meta.js" in files
     pages = [name for name in files if name.endswith(".html")]
     assert len(pages) > 10
     for name in pages:

@@ -346,7 +346,7 @@ def test_fifty_clients_read_whole_pages_while_the_site_is_rebuilt(real_site, tmp
     shutil.copytree(real_site, copy, ignore=shutil.ignore_patterns(".cache"))
     for mark, pages in sorted(answers.items()):
         save_version(copy, int(mark))
-        result = build(copy, tmp_path / "expected", BuildOptions(search=False))  # as serve builds
+        result = build(copy, tmp_path / "expected", BuildOptions())  # as serve builds: with search
         expected = inject_live_script((result.out_dir / REPORT_URL.lstrip("/")).read_bytes())
         assert pages == {expected}, f"version {mark.decode()}: not the page its build writes"
     assert rss_after - rss_before < 20 * 1024, (rss_before, rss_after)

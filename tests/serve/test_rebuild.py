@@ -227,15 +227,15 @@ def test_a_site_broken_from_the_start_shows_its_problems_until_fixed(real_site):
         assert server.get("/")[0] == 200
         events.close()
 
-def test_drafts_another_output_folder_and_search_when_asked(real_site, tmp_path):
+def test_drafts_another_output_folder_and_search_by_default(real_site, tmp_path):
     (real_site / "content/reports/a-draft.md").write_text(
         "---\ntitle: 草稿报告\ndate: 2024-05-02\nslug: a-draft\ndraft: true\n---\n\n草稿。\n",
         "utf-8")
     with Server(real_site) as server:
         assert server.get("/reports/a-draft.html")[0] == 404
-        assert server.get("/pagefind/pagefind.js")[0] == 404  # no search index by default
+        assert server.get("/search/meta.js")[0] == 200  # the preview searches too
     out = tmp_path / "preview"
-    with Server(real_site, "--drafts", "--out", str(out), "--search") as server:
+    with Server(real_site, "--drafts", "--out", str(out), "--no-search") as server:
         assert server.get("/reports/a-draft.html")[0] == 200
         assert (out / "reports/a-draft.html").is_file()
-        assert server.get("/pagefind/pagefind.js")[0] == 200
+        assert server.get("/search/meta.js")[0] == 404

@@ -1,333 +1,278 @@
-// The search page. Over HTTP it searches with Pagefind (the bundles that
-// search/shards.json lists, built with the site); opened from disk, where browsers
-// refuse to load modules, it loads the offline index (search/fallback-index.js, a plain
-// script) and matches Chinese by character
-// bigrams: every two-character piece of a term must occur, so any two-character word is
-// found without a dictionary. Results are built from text nodes and <mark> elements only;
-// no indexed text is ever parsed as HTML.
+// The search page. The index is script files under search/ (written by the build, see
+// docs/search.md) that hand their data to window.__iprSearch: loaded with <script>, so
+// the same files work from a web server, under a subpath and from disk (file://, where
+// browsers refuse fetch). A query is folded as the index was (traditional characters to
+// simplified, Latin to lower case), split into terms at spaces and punctuation, and each
+// term into tokens: its Chinese characters in overlapping pairs (a single character
+// alone), its Latin words and numbers whole. Only the shards holding those tokens are
+// loaded; the reports listed under all of them are candidates, and a candidate is shown
+// only once its own text, loaded then, is seen to hold every term. Results are built
+// from text nodes and <mark> elements only: no indexed text is ever parsed as HTML.
 (function () {
   "use strict";
 
   var PAGE = 20; // results shown at a time; a button shows more
   var EXCERPT = 80; // characters of text around the first hit
-  var CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/;
+  var CJK = "\\u3040-\\u30ff\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\uac00-\\ud7af\\u{20000}-\\u{3ffff}";
+  var WORD = "0-9a-z\\u00df-\\u00f6\\u00f8-\\u00ff\\u0100-\\u024f";
+  var LABELS = { region: "地区", tag: "标签", year: "年份" };
 
-  // --- Matching (pure: also run by tests/unit/test_search.py under node) ---------------
+  // --- The index, as its script files register it -----------------------------------
 
-  function normalise(text) {
-    return String(text).toLowerCase();
+  var store = { meta: null, shards: {}, docs: {} };
+  var registry = window.__iprSearch = window.__iprSearch || {};
+  registry.meta = function (version, data) { store.meta = data; store.version = version; };
+  registry.shard = function (number, data) { store.shards[number] = data; };
+  registry.docs = function (number, rows) { store.docs[number] = rows; };
+  // Documents come compressed (raw DEFLATE in base64), read by DecompressionStream.
+  var unpacking = {};
+  registry.docz = function (number, packed) {
+    var binary = atob(packed);
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+    unpacking[number] = new Response(stream).text().then(function (text) {
+      store.docs[number] = JSON.parse(text);
+    });
+  };
+
+  var scripts = {};
+  function loadScript(url) {
+    if (!scripts[url]) {
+      scripts[url] = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = url;
+        script.async = true;
+        script.onload = function () { resolve(); };
+        script.onerror = function () { reject(new Error("索引文件缺失：" + url)); };
+        document.head.appendChild(script);
+      });
+    }
+    return scripts[url];
   }
 
-  function unique(items) {
-    return items.filter(function (item, i) { return items.indexOf(item) === i; });
+  function pad(number, width) {
+    var text = String(number);
+    while (text.length < width) { text = "0" + text; }
+    return text;
   }
 
-  // A term's pieces: Chinese (and other unspaced scripts) as overlapping bigrams, other
-  // words whole.
-  function grams(term) {
-    var chars = Array.from(term);
-    if (chars.length <= 2 || !CJK.test(term)) { return [term]; }
-    var out = [];
-    for (var i = 0; i + 2 <= chars.length; i++) { out.push(chars[i] + chars[i + 1]); }
-    return unique(out);
+  // --- Folding and tokens (the same as generator/search/fold.py) ---------------------
+
+  var folding = null;
+  function fold(text) {
+    if (!folding) {
+      folding = new Map();
+      var chars = Array.from(store.meta.fold);
+      for (var i = 0; i + 1 < chars.length; i += 2) { folding.set(chars[i], chars[i + 1]); }
+    }
+    var out = "";
+    for (var ch of String(text)) { out += folding.get(ch) || ch; }
+    return out;
+  }
+
+  var RUNS = new RegExp("([" + CJK + "]+)|[" + WORD + "]+", "gu");
+
+  function termTokens(term) {
+    var found = [];
+    term.replace(RUNS, function (match, run) {
+      if (run === undefined) { found.push(match); return match; }
+      var chars = Array.from(run);
+      if (chars.length === 1) { found.push(run); }
+      for (var i = 0; i + 1 < chars.length; i++) { found.push(chars[i] + chars[i + 1]); }
+      return match;
+    });
+    return found.filter(function (token, i) { return found.indexOf(token) === i; });
   }
 
   // Terms are split at spaces and punctuation: "五水共治 浙江" is two terms, both needed.
   function parseQuery(query) {
-    var words = unique(normalise(query || "").split(/[\s\p{P}\p{S}]+/u).filter(Boolean));
-    return words.map(function (word) { return { text: word, grams: grams(word) }; });
+    var terms = [];
+    fold(query || "").split(/[\s\p{P}\p{S}]+/u).forEach(function (text) {
+      var tokens = termTokens(text);
+      if (tokens.length && !terms.some(function (t) { return t.text === text; })) {
+        terms.push({ text: text, tokens: tokens, exact: tokens.length === 1 && tokens[0] === text });
+      }
+    });
+    return terms;
   }
 
-  function count(haystack, needle) {
-    var n = 0;
-    for (var at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + needle.length)) { n++; }
-    return n;
+  function shardOf(token, shards) {
+    var hash = 0;
+    for (var ch of token) { hash = (Math.imul(hash, 31) + ch.codePointAt(0)) >>> 0; }
+    return hash % shards;
   }
 
-  // 0 when a term is missing; otherwise higher for whole terms, most for ones in the title.
-  function score(record, terms) {
-    var total = 0;
-    for (var i = 0; i < terms.length; i++) {
-      var term = terms[i];
-      var inTitle = count(record.hayTitle, term.text);
-      var inText = count(record.hayText, term.text);
-      if (inTitle + inText > 0) {
-        total += 5 + 10 * inTitle + Math.min(inText, 10);
-        continue;
-      }
-      for (var g = 0; g < term.grams.length; g++) {
-        if (record.hayTitle.indexOf(term.grams[g]) < 0 && record.hayText.indexOf(term.grams[g]) < 0) { return 0; }
-      }
-      total += 1;
+  // A posting list: gaps between document numbers, each in base 32, its last digit from
+  // 0-9a-v and the digits before it from A-Zwxyz-_ (index.py writes them).
+  function decode(text) {
+    var out = [], last = -1, value = 0;
+    for (var i = 0; i < text.length; i++) {
+      var c = text.charCodeAt(i);
+      if (c >= 48 && c <= 57) { last += value * 32 + c - 48; out.push(last); value = 0; }
+      else if (c >= 97 && c <= 118) { last += value * 32 + c - 87; out.push(last); value = 0; }
+      else if (c >= 65 && c <= 90) { value = value * 32 + c - 65; }
+      else if (c >= 119 && c <= 122) { value = value * 32 + c - 93; }
+      else { value = value * 32 + (c === 45 ? 30 : 31); }
     }
-    return total;
+    return out;
   }
 
-  function passes(record, filters) {
-    return (!filters.region || record.region.indexOf(filters.region) >= 0) &&
-      (!filters.tag || record.tags.indexOf(filters.tag) >= 0) &&
-      (!filters.year || record.year === filters.year);
+  function intersect(a, b) {
+    var out = [], i = 0, j = 0;
+    while (i < a.length && j < b.length) {
+      if (a[i] === b[j]) { out.push(a[i]); i++; j++; } else if (a[i] < b[j]) { i++; } else { j++; }
+    }
+    return out;
   }
 
-  // The text around the first hit as [{text, mark}] pieces: whole terms are marked where
-  // they occur, otherwise their bigrams.
+  function postings(token) {
+    var entry = store.shards[shardOf(token, store.meta.shards)][token];
+    if (entry === undefined) { return { body: [], title: [] }; }
+    return typeof entry === "string" ? { body: decode(entry), title: [] }
+      : { body: decode(entry[0]), title: decode(entry[1]) };
+  }
+
+  // --- Documents ------------------------------------------------------------------
+
+  function docUrl(base, file) { return new URL("doc/" + pad(file, 5) + ".js", base).href; }
+
+  function loadDocs(base, numbers) {
+    var per = store.meta.perFile;
+    var files = [];
+    numbers.forEach(function (n) {
+      var file = Math.floor(n / per);
+      if (files.indexOf(file) < 0 && !store.docs[file]) { files.push(file); }
+    });
+    return Promise.all(files.map(function (file) {
+      return loadScript(docUrl(base, file)).then(function () { return unpacking[file]; });
+    }));
+  }
+
+  function docOf(number) {
+    var per = store.meta.perFile;
+    var row = store.docs[Math.floor(number / per)][number % per];
+    var doc = { url: row[0], title: row[1], date: row[2], place: row[3], region: row[4],
+                tags: row[5], year: row[6], text: row[7], source: row[8] };
+    doc.folded = fold([doc.title, doc.tags.join(" "), doc.place, doc.region.join(" "), doc.text,
+                       doc.source].join("\n"));
+    return doc;
+  }
+
+  function holds(doc, terms) {
+    return terms.every(function (term) { return doc.folded.indexOf(term.text) >= 0; });
+  }
+
+  // The text around the first hit as [{text, mark}] pieces, every term marked: offsets in
+  // the folded text are offsets in the original (folding keeps every length).
   function excerpt(text, terms, size) {
     size = size || EXCERPT;
-    var lower = normalise(text);
-    var needles = [];
-    terms.forEach(function (term) {
-      if (lower.indexOf(term.text) >= 0) { needles.push(term.text); } else { needles.push.apply(needles, term.grams); }
-    });
-    needles = unique(needles.filter(Boolean));
+    var folded = fold(text);
     var first = -1;
-    needles.forEach(function (needle) {
-      var at = lower.indexOf(needle);
+    terms.forEach(function (term) {
+      var at = folded.indexOf(term.text);
       if (at >= 0 && (first < 0 || at < first)) { first = at; }
     });
-    var start = first < 0 ? 0 : Math.max(0, first - Math.floor(size / 4));
+    var start = first < 0 ? 0 : Math.max(0, first - Math.floor(size / 3));
     var end = Math.min(text.length, start + size);
     var ranges = [];
-    needles.forEach(function (needle) {
-      for (var at = lower.indexOf(needle, start); at >= 0 && at < end; at = lower.indexOf(needle, at + needle.length)) {
-        ranges.push([at, Math.min(at + needle.length, end)]);
+    terms.forEach(function (term) {
+      for (var at = folded.indexOf(term.text, start); at >= 0 && at < end; at = folded.indexOf(term.text, at + term.text.length)) {
+        ranges.push([at, Math.min(end, at + term.text.length)]);
       }
     });
     ranges.sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; });
-    var merged = [];
+    var pieces = [], at = start;
+    if (start > 0) { pieces.push({ text: "…", mark: false }); }
     ranges.forEach(function (range) {
-      var last = merged[merged.length - 1];
-      if (last && range[0] <= last[1]) { last[1] = Math.max(last[1], range[1]); } else { merged.push(range.slice()); }
-    });
-    var pieces = [];
-    var at = start;
-    merged.forEach(function (range) {
+      if (range[0] < at) { return; }
       if (range[0] > at) { pieces.push({ text: text.slice(at, range[0]), mark: false }); }
       pieces.push({ text: text.slice(range[0], range[1]), mark: true });
       at = range[1];
     });
     if (at < end) { pieces.push({ text: text.slice(at, end), mark: false }); }
-    if (start > 0) { pieces.unshift({ text: "…", mark: false }); }
     if (end < text.length) { pieces.push({ text: "…", mark: false }); }
     return pieces;
   }
 
-  // The offline index's rows as records, with the lower-cased text matching runs on.
-  function loadRecords(data) {
-    var at = {};
-    data.fields.forEach(function (name, i) { at[name] = i; });
-    return data.records.map(function (row, order) {
-      return {
-        order: order, url: row[at.url], title: row[at.title], date: row[at.date],
-        place: row[at.place], region: row[at.region], tags: row[at.tags], year: row[at.year],
-        text: row[at.text], hayTitle: normalise(row[at.title]), hayText: normalise(row[at.text])
-      };
-    });
-  }
+  // --- Searching --------------------------------------------------------------------
 
-  // Best first; ties keep the archive's order (newest reports first). An empty query
-  // with a filter lists everything the filter keeps.
-  function rankRecords(records, query, filters) {
+  function search(base, siteRoot, query, filters) {
     var terms = parseQuery(query);
-    var hits = [];
-    records.forEach(function (record) {
-      if (!passes(record, filters || {})) { return; }
-      var value = terms.length ? score(record, terms) : 1;
-      if (value > 0) { hits.push({ record: record, score: value }); }
+    var filterTokens = Object.keys(filters).map(function (kind) { return "#" + kind + ":" + filters[kind]; });
+    var wanted = [];
+    terms.forEach(function (term) { wanted.push.apply(wanted, term.tokens); });
+    wanted.push.apply(wanted, filterTokens);
+    var shards = [];
+    wanted.forEach(function (token) {
+      var shard = shardOf(token, store.meta.shards);
+      if (shards.indexOf(shard) < 0 && !store.shards[shard]) { shards.push(shard); }
     });
-    hits.sort(function (a, b) { return b.score - a.score || a.record.order - b.record.order; });
-    return {
-      total: hits.length,
-      // Excerpts are made only for the results shown.
-      items: function (start, count) {
-        return hits.slice(start, start + count).map(function (hit) {
-          var r = hit.record;
-          return { url: r.url, title: r.title, date: r.date, place: r.place, excerpt: excerpt(r.text, terms) };
+    return Promise.all(shards.map(function (shard) {
+      return loadScript(new URL("idx/" + pad(shard, 4) + ".js", base).href);
+    })).then(function () {
+      var found = null, inTitle = null;
+      terms.forEach(function (term) {
+        var body = null, title = null;
+        term.tokens.forEach(function (token) {
+          var list = postings(token);
+          body = body === null ? list.body : intersect(body, list.body);
+          title = title === null ? list.title : intersect(title, list.title);
         });
-      }
-    };
-  }
-
-  function searchRecords(records, query, filters, limit) {
-    var ranked = rankRecords(records, query, filters);
-    return { total: ranked.total, items: ranked.items(0, limit || ranked.total) };
-  }
-
-  function filterCounts(records) {
-    var counts = { region: {}, tag: {}, year: {} };
-    function add(kind, value) { if (value) { counts[kind][value] = (counts[kind][value] || 0) + 1; } }
-    records.forEach(function (r) {
-      r.region.forEach(function (v) { add("region", v); });
-      r.tags.forEach(function (v) { add("tag", v); });
-      add("year", r.year);
-    });
-    return counts;
-  }
-
-  // Pagefind's excerpts are escaped text with <mark> around hits: split them into pieces
-  // rather than hand them to innerHTML. Pagefind marks each indexed word, so 五水共治 comes
-  // as four marks in a row: adjacent marks are joined into one.
-  function markedPieces(html) {
-    var entities = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": "\"", "&#39;": "'", "&#x27;": "'" };
-    var pieces = [];
-    var marked = false;
-    String(html).split(/(<\/?mark>)/).forEach(function (part) {
-      if (part === "<mark>") { marked = true; return; }
-      if (part === "</mark>") { marked = false; return; }
-      if (!part) { return; }
-      var text = part.replace(/&(amp|lt|gt|quot|#39|#x27);/g, function (entity) { return entities[entity]; });
-      var last = pieces[pieces.length - 1];
-      if (last && last.mark === marked) { last.text += text; } else { pieces.push({ text: text, mark: marked }); }
-    });
-    return pieces;
-  }
-
-  // A query for Pagefind: each run of Chinese split into the fewest words of the index's
-  // own vocabulary (`words`, a Set of words of two to six characters), single characters
-  // where no word fits; other words as typed.
-  function pagefindQuery(query, words) {
-    var out = [];
-    normalise(query || "").split(/[\s\p{P}\p{S}]+/u).filter(Boolean).forEach(function (term) {
-      (term.match(/[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+|[^\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+/g) || []).forEach(function (run) {
-        if (CJK.test(run)) { out.push.apply(out, segment(run, words)); } else { out.push(run); }
+        found = found === null ? body : intersect(found, body);
+        inTitle = inTitle === null ? title : intersect(inTitle, title);
       });
-    });
-    return unique(out).join(" ");
-  }
-
-  function segment(run, words) {
-    var chars = Array.from(run);
-    var best = [[]]; // best[i]: the fewest pieces covering the first i characters
-    for (var i = 1; i <= chars.length; i++) {
-      best[i] = best[i - 1].concat([chars[i - 1]]);
-      for (var size = 2; size <= 6 && size <= i; size++) {
-        var word = chars.slice(i - size, i).join("");
-        if (words.has(word) && best[i - size].length + 1 < best[i].length) {
-          best[i] = best[i - size].concat([word]);
-        }
-      }
-    }
-    return best[chars.length];
-  }
-
-  var core = {
-    grams: grams, parseQuery: parseQuery, excerpt: excerpt, loadRecords: loadRecords,
-    searchRecords: searchRecords, filterCounts: filterCounts, markedPieces: markedPieces,
-    pagefindQuery: pagefindQuery
-  };
-  if (typeof module === "object" && module.exports) {
-    module.exports = core;
-    return;
-  }
-
-  // --- The page ------------------------------------------------------------------------
-
-  function getJson(url) {
-    return fetch(url).then(function (response) {
-      if (!response.ok) { throw new Error(url + ": " + response.status); }
-      return response.json();
-    });
-  }
-
-  // A large archive is indexed a year a bundle (search/shards.json lists them, the first
-  // at pagefind/): the first is loaded, the others merged into it.
-  function pagefindEngine(shardsUrl, wordsUrl, siteRoot) {
-    var words = getJson(wordsUrl).then(function (list) { return new Set(list); });
-    var bundles = getJson(shardsUrl).then(function (shards) {
-      if (!shards.bundles.length) { throw new Error("没有可搜索的页面"); }
-      return shards.bundles.map(function (bundle) { return new URL(bundle, siteRoot).href; });
-    });
-    return Promise.all([bundles.then(function (urls) { return import(urls[0] + "pagefind.js"); }),
-                        words, bundles]).then(function (loaded) {
-      var pagefind = loaded[0];
-      var vocabulary = loaded[1];
-      var others = loaded[2].slice(1);
-      return pagefind.options({ excerptLength: 40 }).then(function () {
-        // On a Chinese page Pagefind splits queries again with the browser's dictionary,
-        // undoing pagefindQuery's split into the index's words. It reads the page language
-        // once, when it starts: start it as for text it does not split, then put it back.
-        // Merged bundles take the language the first one started with.
-        var html = document.documentElement;
-        var lang = html.getAttribute("lang");
-        html.setAttribute("lang", "zxx");
-        try { pagefind.init(); } finally { html.setAttribute("lang", lang); }
-        return Promise.all(others.map(function (url) {
-          return pagefind.mergeIndex(url, { excerptLength: 40 });
-        }));
-      }).then(function () {
-        return {
-          name: "pagefind",
-          filters: function () { return pagefind.filters(); },
-          search: function (query, filters) {
-            var asked = query ? pagefindQuery(query, vocabulary) : null;
-            return pagefind.search(asked, { filters: filters }).then(function (found) {
-              return {
-                total: found.results.length,
-                // Each result's data is a fragment file of its own: load only those shown.
-                page: function (start, count) {
-                  var shown = found.results.slice(start, start + count);
-                  return Promise.all(shown.map(function (result) { return result.data(); })).then(function (data) {
-                    return data.map(function (d) {
-                      return { url: d.url, title: d.meta.title, date: d.meta.date, place: d.meta.place,
-                               excerpt: markedPieces(d.excerpt) };
-                    });
-                  });
-                }
-              };
+      filterTokens.forEach(function (token) {
+        var list = postings(token).body;
+        found = found === null ? list : intersect(found, list);
+      });
+      if (found === null || (!terms.length && !filterTokens.length)) { found = []; }
+      // Titles that hold every term first, then the rest; newest first within each.
+      var titled = new Set(terms.length ? intersect(inTitle || [], found) : []);
+      var order = found.filter(function (n) { return titled.has(n); })
+        .concat(found.filter(function (n) { return !titled.has(n); }));
+      var exact = terms.every(function (term) { return term.exact; });
+      var cursor = 0;
+      var result = {
+        total: exact ? order.length : null, // null: known once every candidate is checked
+        candidates: order.length,
+        more: function () { return cursor < order.length; },
+        // The next `count` results, each checked against its own text.
+        page: function (count) {
+          var items = [];
+          function step() {
+            if (items.length >= count || cursor >= order.length) { return Promise.resolve(items); }
+            var batch = order.slice(cursor, cursor + Math.max(count - items.length, 4));
+            return loadDocs(base, batch).then(function () {
+              batch.forEach(function (n) {
+                cursor++;
+                var doc = docOf(n);
+                if (!exact && !holds(doc, terms)) { return; }
+                items.push({ url: new URL(doc.url, siteRoot).href, title: doc.title, date: doc.date,
+                             place: doc.place, excerpt: excerpt(doc.text, terms) });
+              });
+              return step();
             });
           }
-        };
-      });
-    });
-  }
-
-  function OfflineOmitted(details) { this.details = details; }
-
-  function fallbackEngine(url, siteRoot) {
-    return new Promise(function (resolve, reject) {
-      var script = document.createElement("script");
-      script.src = url;
-      script.onload = resolve;
-      script.onerror = function () { reject(new Error("离线索引文件缺失")); };
-      document.head.appendChild(script);
-    }).then(function () {
-      var data = window.IPR_SEARCH_FALLBACK;
-      if (!data) { throw new Error("离线索引文件无法读取"); }
-      if (data.omitted) { throw new OfflineOmitted(data.omitted); }
-      var records = loadRecords(data);
-      var counts = filterCounts(records);
-      return {
-        name: "fallback",
-        filters: function () { return Promise.resolve(counts); },
-        search: function (query, filters) {
-          var ranked = rankRecords(records, query, filters);
-          return Promise.resolve({
-            total: ranked.total,
-            page: function (start, count) {
-              var items = ranked.items(start, count);
-              items.forEach(function (item) { item.url = new URL(item.url, siteRoot).href; });
-              return Promise.resolve(items);
-            }
+          return step().then(function (shown) {
+            if (result.total === null && cursor >= order.length) { result.total = -1; }
+            return shown;
           });
         }
       };
+      return result;
     });
   }
 
-  function loadEngine(form) {
-    var siteRoot = new URL(form.getAttribute("data-site-root"), location.href).href;
-    var fallback = new URL(form.getAttribute("data-fallback"), location.href).href;
-    if (location.protocol === "file:") { return fallbackEngine(fallback, siteRoot); }
-    var shards = new URL(form.getAttribute("data-shards"), location.href).href;
-    var words = new URL(form.getAttribute("data-words"), location.href).href;
-    return pagefindEngine(shards, words, siteRoot).catch(function () { return fallbackEngine(fallback, siteRoot); });
-  }
+  // --- The page ----------------------------------------------------------------------
 
-  var LABELS = { region: "地区", tag: "标签", year: "年份" };
-
-  function fillFilters(form, counts, chosen) {
+  function fillFilters(form, chosen) {
+    var lists = store.meta.filters;
     Object.keys(LABELS).forEach(function (kind) {
       var select = form.elements[kind];
-      var values = Object.keys(counts[kind] || {});
+      var counts = {};
+      (lists[kind] || []).forEach(function (pair) { counts[pair[0]] = pair[1]; });
+      var values = Object.keys(counts);
       values.sort(function (a, b) {
         if (kind === "year") { return (a === "年份不详") - (b === "年份不详") || b.localeCompare(a); }
         return a.localeCompare(b, "zh-CN");
@@ -336,7 +281,7 @@
       values.forEach(function (value) {
         var option = document.createElement("option");
         option.value = value;
-        option.textContent = value + (counts[kind] && counts[kind][value] ? "（" + counts[kind][value] + "）" : "");
+        option.textContent = value + (counts[value] ? "（" + counts[value] + "）" : "");
         option.selected = value === chosen[kind];
         select.appendChild(option);
       });
@@ -378,29 +323,31 @@
 
   // A button under the results that shows the next ones and moves focus to the first
   // of them, so keyboard readers go on where they were.
-  function offerMore(list, found, shown) {
-    if (shown >= found.total) { return; }
+  function offerMore(list, found, shown, status, what) {
+    if (!found.more()) { return; }
     var button = document.createElement("button");
     button.type = "button";
     button.className = "search-more-results";
-    function label() { button.textContent = "显示更多结果（已显示 " + shown + " 条，共 " + found.total + " 条）"; }
+    function label() {
+      button.textContent = found.total > 0 ? "显示更多结果（已显示 " + shown + " 条，共 " + found.total + " 条）"
+        : "显示更多结果（已显示 " + shown + " 条）";
+    }
     label();
     button.addEventListener("click", function () {
       button.disabled = true;
-      found.page(shown, PAGE).then(function (items) {
+      found.page(PAGE).then(function (items) {
         var first = list.children.length;
         render(list, items);
         shown += items.length;
         var link = list.children[first] && list.children[first].querySelector("a");
         if (link) { link.focus(); }
-        if (shown >= found.total) { button.remove(); } else { label(); button.disabled = false; }
+        if (!found.more()) {
+          button.remove();
+          if (!(found.total > 0)) { status.textContent = "找到 " + shown + " 条与" + what + "相符的结果。"; }
+        } else { label(); button.disabled = false; }
       });
     });
     list.insertAdjacentElement("afterend", button);
-  }
-
-  function size(bytes) {
-    return bytes >= 1e6 ? (bytes / 1e6).toFixed(1).replace(/\.0$/, "") + " MB" : Math.ceil(bytes / 1e3) + " KB";
   }
 
   function describe(query, filters) {
@@ -416,6 +363,10 @@
     var status = document.getElementById("search-status");
     var list = document.getElementById("search-results");
     if (!form || !status || !list) { return; }
+    // The Enter that picks an input method's candidate does not search.
+    form.elements.q.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.isComposing || event.keyCode === 229)) { event.preventDefault(); }
+    });
     var params = new URLSearchParams(location.search);
     var query = (params.get("q") || "").trim();
     var chosen = { region: params.get("region") || "", tag: params.get("tag") || "", year: params.get("year") || "" };
@@ -425,45 +376,43 @@
     var searching = query || Object.keys(filters).length;
     status.textContent = searching ? "正在搜索…" : "";
     form.setAttribute("data-state", "loading");
-    loadEngine(form).then(function (engine) {
-      form.setAttribute("data-engine", engine.name);
-      return engine.filters().then(function (counts) {
-        fillFilters(form, counts, chosen);
-        if (!searching) {
-          status.textContent = "请输入关键词，按回车搜索。";
-          return;
-        }
-        var started = performance.now();
-        return engine.search(query, filters).then(function (found) {
-          return found.page(0, PAGE).then(function (items) {
-            form.setAttribute("data-search-ms", (performance.now() - started).toFixed(1));
-            render(list, items);
-            var what = describe(query, filters);
-            if (!found.total) {
-              status.textContent = "无结果：没有找到与" + what + "相符的报告或页面。请换一个关键词，或去掉筛选条件。";
-            } else {
-              status.textContent = "找到 " + found.total + " 条与" + what + "相符的结果。";
-              offerMore(list, found, items.length);
-            }
-          });
+    var meta = new URL(form.getAttribute("data-index"), location.href).href;
+    var siteRoot = new URL(form.getAttribute("data-site-root"), location.href).href;
+    var started = performance.now();
+    // meta.js is loaded by the page itself, after this script, before DOMContentLoaded.
+    (store.meta ? Promise.resolve() : loadScript(meta)).then(function () {
+      if (!store.meta) { throw new Error("索引文件无效"); }
+      fillFilters(form, chosen);
+      if (!searching) {
+        status.textContent = "请输入关键词，按回车搜索。";
+        return;
+      }
+      return search(meta, siteRoot, query, filters).then(function (found) {
+        return found.page(PAGE).then(function (items) {
+          form.setAttribute("data-search-ms", (performance.now() - started).toFixed(1));
+          render(list, items);
+          var what = describe(query, filters);
+          if (!items.length) {
+            status.textContent = "无结果：没有找到与" + what + "相符的报告或页面。请换一个关键词，或去掉筛选条件。";
+            return;
+          }
+          status.textContent = found.total > 0 ? "找到 " + found.total + " 条与" + what + "相符的结果。"
+            : found.more() ? "找到与" + what + "相符的结果，已显示前 " + items.length + " 条。"
+              : "找到 " + items.length + " 条与" + what + "相符的结果。";
+          offerMore(list, found, items.length, status, what);
         });
       });
     }).catch(function (problem) {
-      if (problem instanceof OfflineOmitted) {
-        status.textContent = "从磁盘打开本站时不能搜索：本档案的离线搜索索引约 " +
-          size(problem.details.bytes) + "，超过 " + size(problem.details.limit) +
-          " 的上限，构建时没有生成。请通过网络服务器打开本站后再搜索，或按档案、标签和地区浏览。";
-      } else {
-        status.textContent = "搜索索引载入失败（" + (problem && problem.message || problem) + "）。请按档案、标签和地区浏览。";
-      }
+      status.textContent = "搜索索引载入失败（" + (problem && problem.message || problem) + "）。请按档案、标签和地区浏览。";
     }).then(function () {
       form.setAttribute("data-state", "done");
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
+  // Deferred, this runs before the page's meta.js: start once that has run too.
+  if (document.readyState === "complete") {
     start();
+  } else {
+    document.addEventListener("DOMContentLoaded", start);
   }
 })();

@@ -1,0 +1,372 @@
+"""The search index: reports and pages as script files the search page loads by `<script>`.
+
+Every indexed page (a document) gets a number, in the order results tie: reports newest
+first, then pages. The index lists, for each token (fold.py), the documents that hold it:
+
+- `search/meta.js`: how many documents and shards, the folding table for queries, and
+  the filter values (region, tag, year) with their counts;
+- `search/idx/NNNN.js`: the postings of the tokens whose hash falls in shard NNNN, for
+  the body (the indexed text: title, tags, place, region and text) and, apart, the title;
+  filter values are listed as tokens `#region:…`, `#tag:…`, `#year:…`;
+- `search/doc/NNNN.js`: the documents themselves (title, date, address, filters and their
+  own text), DOCS_PER_FILE a file, loaded only for the results shown: the page folds the
+  text there to check the query occurs in it and to cut an excerpt.
+
+Each file calls `window.__iprSearch.<kind>(number, data)`, so the same files load from a
+web server, under a subpath and from `file://` (where browsers refuse `fetch` but load
+scripts). The data is JSON with `<`, U+2028 and U+2029 escaped: it stays data wherever
+the script is read. A posting list is a string of gaps between document numbers, each a
+base-32 number whose last digit is written from another alphabet than the others.
+
+A change of one document's text changes only the shards of the tokens it gained or lost,
+and its document file: `patch_index` rewrites those, from the files as they are, and
+gives the bytes a build from scratch would.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import operator
+import re
+import zlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from html import unescape
+from itertools import chain
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from .. import urls
+from ..digests import digest
+from .fold import fold, fold_pairs, tokens
+
+if TYPE_CHECKING:
+    from ..pages.plan import PagePlan
+
+VERSION = 1
+META = urls.SEARCH_META
+ROOT = META.parent
+DOCS_PER_FILE = 4
+DOCS_PER_SHARD = 40  # about 40 KB a shard: a query of a few characters loads a few
+MAX_SHARDS = 4096
+FILTERS = ("region", "tag", "year")
+_LAST = "0123456789abcdefghijklmnopqrstuv"  # the last digit of a gap
+_MORE = "ABCDEFGHIJKLMNOPQRSTUVWXYZwxyz-_"  # the digits before it
+_DIGIT = {char: (value, False) for value, char in enumerate(_MORE)} | \
+    {char: (value, True) for value, char in enumerate(_LAST)}
+
+
+class IndexUnreadable(Exception):
+    """An index file on disk is not what this module writes: build the index anew."""
+
+
+@dataclass(frozen=True)
+class SearchDoc:
+    """One indexed page as the search page shows it."""
+
+    url: str  # relative to the site root
+    title: str
+    date: str  # as the page shows it
+    place: str
+    region: tuple[str, ...]
+    tags: tuple[str, ...]
+    year: str
+    text: str  # the body as a reader sees it, without markup
+    source: str = ""  # the source's site, page title and section: a reader remembers them
+
+    def indexed_text(self) -> str:
+        """Everything a query is matched against, in the order the search page joins it."""
+        return "\n".join((self.title, " ".join(self.tags), self.place, " ".join(self.region),
+                          self.text, self.source))
+
+    def filter_tokens(self) -> list[str]:
+        return [f"#region:{r}" for r in self.region] + [f"#tag:{t}" for t in self.tags] + \
+            ([f"#year:{self.year}"] if self.year else [])
+
+    def row(self) -> list:
+        return [self.url, self.title, self.date, self.place, list(self.region),
+                list(self.tags), self.year, self.text, self.source]
+
+    @classmethod
+    def of_row(cls, row: list) -> SearchDoc:
+        url, title, date, place, region, tags, year, text, source = row
+        return cls(str(url), str(title), str(date), str(place), tuple(map(str, region)),
+                   tuple(map(str, tags)), str(year), str(text), str(source))
+
+
+@dataclass(frozen=True)
+class Shard:
+    """What the build cache keeps of the index: its key and its documents, in order (the
+    cache's table has room for a shard list; the index is one)."""
+
+    name: str
+    group: str
+    key: str
+    pages: tuple[str, ...]  # output paths
+
+
+# --- Text -----------------------------------------------------------------------------
+
+_SKIPPED = re.compile(r"<(script|style|template)\b.*?</\1\s*>", re.S | re.I)
+_BLOCK = re.compile(r"</?(?:p|div|h[1-6]|li|ul|ol|dl|dt|dd|table|thead|tbody|tr|td|th|"
+                    r"blockquote|pre|br|hr|section|figure|figcaption|details|summary)\b[^>]*>",
+                    re.I)
+_TAG = re.compile(r"<[^>]*>")
+_SPACES = re.compile(r"[ \t\r\f\v]*\n\s*|[ \t\r\f\v]+")
+
+
+def html_text(html: str) -> str:
+    """The text of rendered Markdown as a reader sees it: tags dropped (a block's end
+    ends a line), entities read, runs of white space made one."""
+    text = _TAG.sub("", _BLOCK.sub("\n", _SKIPPED.sub("", html)))
+    text = _SPACES.sub(lambda m: "\n" if "\n" in m.group() else " ", unescape(text))
+    return text.strip()
+
+
+def doc_of(page: PagePlan, body_html: str) -> SearchDoc:
+    """The document of a page that shows a report's or a page's Markdown."""
+    from ..source.content import Report
+
+    shown = page.body_of
+    assert shown is not None
+    text = html_text(body_html)
+    if not isinstance(shown, Report):
+        return SearchDoc(str(page.out_path), shown.title, "", "", (), (), "", text)
+    year = dict(page.values).get("year")  # (the year's name, its page)
+    source = shown.source
+    found = " ".join(part for part in (source.site, source.page_title, source.section)
+                     if part) if source is not None else ""
+    return SearchDoc(str(page.out_path), shown.title, shown.date.chinese, shown.place or "",
+                     (shown.region,) if shown.region else (), tuple(shown.tags),
+                     str(year[0]) if isinstance(year, tuple) else "", text, found)
+
+
+# --- Layout -----------------------------------------------------------------------------
+
+def shard_count(documents: int) -> int:
+    """Shards for an index of this many documents: a power of two, about DOCS_PER_SHARD
+    documents' postings each."""
+    count = 1
+    while count * DOCS_PER_SHARD < documents and count < MAX_SHARDS:
+        count *= 2
+    return count
+
+
+def shard_of(token: str, shards: int) -> int:
+    """The shard of a token: a hash of its code points (static/search.js has the same)."""
+    value = 0
+    for char in token:
+        value = (value * 31 + ord(char)) & 0xFFFFFFFF
+    return value % shards
+
+
+def shard_path(number: int) -> PurePosixPath:
+    return ROOT / "idx" / f"{number:04d}.js"
+
+
+def doc_path(number: int) -> PurePosixPath:
+    return ROOT / "doc" / f"{number:05d}.js"
+
+
+def index_key(pages: Iterable[tuple[str, str]]) -> str:
+    """The key of every index file: the documents in order, with their pages' keys."""
+    return digest("search index", str(VERSION), *(f"{path}={key}" for path, key in pages))
+
+
+# --- Postings ---------------------------------------------------------------------------
+
+_codes: list[str] = []
+
+
+def _code(gap: int) -> str:
+    digits = [_LAST[gap & 31]]
+    gap >>= 5
+    while gap:
+        digits.append(_MORE[gap & 31])
+        gap >>= 5
+    return "".join(reversed(digits))
+
+
+def encode(numbers: list[int]) -> str:
+    """Ascending document numbers as a string of gaps (the first from -1)."""
+    if not numbers:
+        return ""
+    top = numbers[-1] + 2
+    if len(_codes) < top:
+        _codes.extend(_code(gap) for gap in range(len(_codes), top))
+    return "".join(map(_codes.__getitem__, map(operator.sub, numbers, chain((-1,), numbers))))
+
+
+def decode(text: str) -> list[int]:
+    numbers, last, value = [], -1, 0
+    try:
+        for char in text:
+            digit, final = _DIGIT[char]
+            value = value * 32 + digit
+            if final:
+                last += value
+                numbers.append(last)
+                value = 0
+    except KeyError:
+        raise IndexUnreadable(f"a posting list holds {char!r}") from None
+    return numbers
+
+
+def _entry(body: list[int], title: list[int] | None) -> str | list[str]:
+    return [encode(body), encode(title)] if title else encode(body)
+
+
+# --- Files ------------------------------------------------------------------------------
+
+def _json(data: object) -> str:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    # Inside JSON strings only, so the values are the same: `<` can then never spell
+    # `</script>` or `<!--`, and U+2028/U+2029 end a line in older JavaScript engines.
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def script(kind: str, number: int, data: object) -> bytes:
+    """A script file that hands `data` to the search page. Documents ("docs") are
+    handed over compressed (raw DEFLATE, in base64: "docz"), as the browser's
+    DecompressionStream reads them: the text of the archive is most of the index."""
+    if kind == "docs":
+        packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
+        packed = packer.compress(_json(data).encode()) + packer.flush()
+        return f'window.__iprSearch.docz({number},"{base64.b64encode(packed).decode()}");\n' \
+            .encode()
+    return f"window.__iprSearch.{kind}({number},{_json(data)});\n".encode()
+
+
+_SCRIPT = re.compile(r"window\.__iprSearch\.(\w+)\((\d+),(.*)\);\n", re.S)
+
+
+def read_script(data: bytes) -> tuple[str, int, object]:
+    """(kind, number, data) of a file `script` wrote; raises IndexUnreadable."""
+    try:
+        match = _SCRIPT.fullmatch(data.decode("utf-8"))
+        if match is None:
+            raise ValueError("not an index script")
+        kind, value = match.group(1), json.loads(match.group(3))
+        if kind == "docz":
+            kind, value = "docs", json.loads(zlib.decompress(base64.b64decode(value), -15))
+        return kind, int(match.group(2)), value
+    except (ValueError, TypeError, zlib.error) as exc:
+        raise IndexUnreadable(str(exc)) from None
+
+
+# A document ready for `build_index`: its fields (region and tags "\0"-joined), then its
+# tokens and its title's, "\0"-joined. Strings only: a build holds one for every page
+# until the index is made, and a tuple of strings is no work for the garbage collector
+# (a dataclass would be, on every pass: quadratic time at 30,000 reports).
+Prepared = tuple[str, str, str, str, str, str, str, str, str, str, str]
+
+
+def prepare(doc: SearchDoc) -> Prepared:
+    """A document with its tokens, ready for `build_index`: the part of indexing that
+    one document alone decides, done where the page is rendered (on every core)."""
+    return (doc.url, doc.title, doc.date, doc.place, "\0".join(doc.region),
+            "\0".join(doc.tags), doc.year, doc.text, doc.source,
+            "\0".join(tokens(fold(doc.indexed_text()))), "\0".join(tokens(fold(doc.title))))
+
+
+def _unprepared(ready: Prepared) -> SearchDoc:
+    url, title, date, place, region, tags, year, text, source, _, _ = ready
+    return SearchDoc(url, title, date, place, tuple(region.split("\0")) if region else (),
+                     tuple(tags.split("\0")) if tags else (), year, text, source)
+
+
+def build_index(docs: list[SearchDoc] | list[Prepared], shards: int | None = None
+                ) -> dict[PurePosixPath, bytes]:
+    """Every file of the index of these documents (or prepared documents), numbered in
+    this order."""
+    ready = [entry if isinstance(entry, tuple) else prepare(entry) for entry in docs]
+    count = shard_count(len(ready)) if shards is None else shards
+    body: dict[str, list[int]] = {}
+    title: dict[str, list[int]] = {}
+    every = [_unprepared(entry) for entry in ready]
+    for number, (doc, entry) in enumerate(zip(every, ready, strict=True)):
+        listed, titled = entry[9], entry[10]
+        for token in chain(listed.split("\0") if listed else (), doc.filter_tokens()):
+            found = body.get(token)
+            if found is None:
+                body[token] = [number]
+            else:
+                found.append(number)
+        for token in titled.split("\0") if titled else ():
+            title.setdefault(token, []).append(number)
+    by_shard: list[dict[str, str | list[str]]] = [{} for _ in range(count)]
+    for token, numbers in body.items():
+        by_shard[shard_of(token, count)][token] = _entry(numbers, title.get(token))
+    files = {shard_path(n): script("shard", n, data) for n, data in enumerate(by_shard)}
+    for start in range(0, len(every), DOCS_PER_FILE):
+        rows = [doc.row() for doc in every[start:start + DOCS_PER_FILE]]
+        files[doc_path(start // DOCS_PER_FILE)] = script("docs", start // DOCS_PER_FILE, rows)
+    files[META] = meta_script(every, count)
+    return dict(sorted(files.items()))
+
+
+def meta_script(docs: list[SearchDoc], shards: int) -> bytes:
+    counts: dict[str, dict[str, int]] = {kind: {} for kind in FILTERS}
+    for doc in docs:
+        for kind, values in (("region", doc.region), ("tag", doc.tags),
+                             ("year", (doc.year,) if doc.year else ())):
+            for value in values:
+                counts[kind][value] = counts[kind].get(value, 0) + 1
+    return script("meta", VERSION, {
+        "documents": len(docs), "shards": shards, "perFile": DOCS_PER_FILE,
+        "fold": "".join(char + out for char, out in fold_pairs()),
+        "filters": {kind: sorted(values.items()) for kind, values in counts.items()}})
+
+
+def patch_index(read: Callable[[PurePosixPath], bytes], documents: int,
+                edits: dict[int, tuple[SearchDoc, SearchDoc]]) -> dict[PurePosixPath, bytes]:
+    """The index files that change when documents change text, {number: (old, new)},
+    their title, filters and place kept: the same bytes `build_index` would give. `read`
+    gives the bytes of a file of the index as it is; raises IndexUnreadable."""
+    count = shard_count(documents)
+    changes: defaultdict[int, list[tuple[str, int, int, bool]]] = defaultdict(list)
+    for number, (old, new) in sorted(edits.items()):
+        if (old.url, old.title, old.place, old.tags, old.region, old.year, old.source) != \
+                (new.url, new.title, new.place, new.tags, new.region, new.year, new.source):
+            raise IndexUnreadable("only a document's text can be patched")
+        before, after = tokens(fold(old.indexed_text())), tokens(fold(new.indexed_text()))
+        for token in sorted(before ^ after):
+            changes[shard_of(token, count)].append((token, number, 0, token in after))
+    files: dict[PurePosixPath, bytes] = {}
+    for shard, edited in sorted(changes.items()):
+        kind, _, data = read_script(read(shard_path(shard)))
+        if kind != "shard" or not isinstance(data, dict):
+            raise IndexUnreadable(f"{shard_path(shard)} is not a shard")
+        for token, number, _, present in edited:
+            entry = data.get(token, "")
+            body, title = (entry, "") if isinstance(entry, str) else entry
+            numbers = decode(body)
+            if present:
+                numbers = sorted(set(numbers) | {number})
+            else:
+                numbers = [n for n in numbers if n != number]
+            if numbers:
+                data[token] = _entry(numbers, decode(title))
+            else:
+                data.pop(token, None)
+        files[shard_path(shard)] = script("shard", shard, data)
+    for file in sorted({number // DOCS_PER_FILE for number in edits}):
+        kind, _, rows = read_script(read(doc_path(file)))
+        if kind != "docs" or not isinstance(rows, list):
+            raise IndexUnreadable(f"{doc_path(file)} is not a document file")
+        for number, (_, new) in edits.items():
+            if number // DOCS_PER_FILE == file:
+                rows[number % DOCS_PER_FILE] = new.row()
+        files[doc_path(file)] = script("docs", file, rows)
+    return files
+
+
+def read_doc(read: Callable[[PurePosixPath], bytes], number: int) -> SearchDoc:
+    """Document `number` as the index on disk holds it; raises IndexUnreadable."""
+    kind, _, rows = read_script(read(doc_path(number // DOCS_PER_FILE)))
+    try:
+        assert kind == "docs" and isinstance(rows, list)
+        return SearchDoc.of_row(rows[number % DOCS_PER_FILE])
+    except (AssertionError, IndexError, ValueError, TypeError):
+        raise IndexUnreadable(f"document {number} is not in the index") from None

@@ -1,0 +1,168 @@
+"""generator/search/index.py: the index finds exactly the documents that hold a query's
+text, folded; it is deterministic, inert, and patched to the bytes of a fresh build."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path, PurePosixPath
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.search.index import (
+    META,
+    IndexUnreadable,
+    SearchDoc,
+    build_index,
+    decode,
+    encode,
+    html_text,
+    patch_index,
+    read_doc,
+    read_script,
+    shard_count,
+    shard_of,
+)
+from tests.search.corpus import QUERIES, corpus_docs
+from tests.search.querying import Index, expected
+
+
+def write(root: Path, files: dict[PurePosixPath, bytes]) -> Path:
+    for path, data in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(data)
+    return root
+
+
+@pytest.mark.parametrize("shards", [1, 4, 64])
+def test_every_query_finds_exactly_the_documents_that_hold_it(tmp_path, shards):
+    docs = corpus_docs()
+    index = Index(write(tmp_path, build_index(docs, shards)))
+    for query in QUERIES:
+        assert index.search(query) == expected(docs, query), query
+
+
+def test_the_query_set_covers_what_it_should():
+    docs = corpus_docs()
+    assert expected(docs, "知识产权") == expected(docs, "知識產權")  # one form
+    assert len(expected(docs, "知识产权")) >= 6
+    assert expected(docs, "专利") == expected(docs, "專利")
+    assert expected(docs, "产权局") and not set(expected(docs, "产权局")) & {
+        "reports/r03.html"}  # 版权局 and 知识产权 elsewhere are not 产权局
+    assert expected(docs, "乱码词汇不存在") == [] and expected(docs, "zzzz") == []
+    assert expected(docs, "wipo") == expected(docs, "WIPO") != []
+    assert len(expected(docs, "局")) > len(expected(docs, "产权局"))
+
+
+def test_precision_pieces_are_not_enough(tmp_path):
+    docs = [SearchDoc("a.html", "甲", "", "", (), (), "", "知识产权和版权局"),
+            SearchDoc("b.html", "乙", "", "", (), (), "", "国家知识产权局")]
+    index = Index(write(tmp_path, build_index(docs)))
+    assert index.search("产权局") == ["b.html"]
+    assert index.search("权局") == ["a.html", "b.html"]
+
+
+def test_the_source_a_reader_remembers_is_searchable(tmp_path):
+    docs = [SearchDoc("a.html", "甲", "", "", (), (), "", "正文", "新华网 地方新闻"),
+            SearchDoc("b.html", "乙", "", "", (), (), "", "正文")]
+    assert Index(write(tmp_path, build_index(docs))).search("新華網") == ["a.html"]
+
+
+def test_postings_round_trip():
+    for numbers in ([], [0], [0, 1, 2], [5, 31, 32, 33, 1023, 1024, 99_999, 250_000]):
+        assert decode(encode(numbers)) == numbers
+    assert re.fullmatch(r"[0-9a-zA-Z_-]*", encode(list(range(0, 5000, 7))))
+
+
+def test_shard_counts_grow_with_the_archive():
+    assert shard_count(3) == 1
+    assert 128 <= shard_count(10_000) <= 512
+    assert shard_count(100_000) >= 4 * shard_count(10_000) // 2
+    assert shard_of("知识", 256) == shard_of("知识", 256)
+    assert shard_of("ab", 1 << 32) == (ord("a") * 31 + ord("b"))
+
+
+def test_the_index_is_deterministic_and_sorted(tmp_path):
+    docs = corpus_docs()
+    assert build_index(docs) == build_index(list(docs))
+    files = build_index(docs, 8)
+    assert list(files) == sorted(files)
+    for data in files.values():
+        kind, _, value = read_script(data)
+        if kind == "shard":
+            assert list(value) == sorted(value)
+
+
+HOSTILE = "<img src=x onerror=alert(1)>\"'</script><!--\u2028\u2029&amp;"
+
+
+def test_hostile_text_stays_data_in_every_file(tmp_path):
+    doc = SearchDoc("reports/x.html", HOSTILE, HOSTILE, HOSTILE, (HOSTILE,), (HOSTILE,),
+                    HOSTILE, HOSTILE + " 知识产权 " + HOSTILE, HOSTILE)
+    files = build_index([doc], 4)
+    for path, data in files.items():
+        text = data.decode("utf-8")
+        assert "<" not in text and "\u2028" not in text and "\u2029" not in text, path
+        assert text.count("\n") == 1 and text.endswith(");\n"), path
+        kind, _, value = read_script(data)  # and the values are the same
+        if kind == "docs":
+            assert SearchDoc.of_row(value[0]) == doc
+
+
+def test_html_text_reads_like_the_page():
+    assert html_text("<p>知识<strong>产权</strong>&amp;专利</p><p>第二段</p>") == \
+        "知识产权&专利\n第二段"
+    assert html_text("<p>a<script>alert(1)</script>b</p>") == "ab"
+    assert html_text("<ul><li>一</li><li>二</li></ul>") == "一\n二"
+
+
+def test_meta_lists_the_filters_with_counts():
+    _, _, meta = read_script(build_index(corpus_docs())[META])
+    assert isinstance(meta, dict)
+    assert ["专利", 2] in meta["filters"]["tag"]
+    assert meta["documents"] == len(corpus_docs())
+    assert json.loads(json.dumps(meta)) == meta
+
+
+texts = st.text(alphabet=st.sampled_from(list("知识产权專利局版权香港澳門 AbCz12，")),
+                max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(texts, min_size=1, max_size=12), st.data())
+def test_a_patched_index_is_a_fresh_one(old_texts, data):
+    shards = shard_count(len(old_texts))
+    docs = [SearchDoc(f"r{n}.html", f"题{n}", "", "", (), (), "", text)
+            for n, text in enumerate(old_texts)]
+    files = build_index(docs)
+    edited = data.draw(st.dictionaries(st.integers(0, len(docs) - 1), texts, max_size=3))
+    new_docs = list(docs)
+    for number, text in edited.items():
+        new_docs[number] = SearchDoc(f"r{number}.html", f"题{number}", "", "", (), (), "", text)
+    patched = patch_index(files.__getitem__, len(docs),
+                          {n: (docs[n], new_docs[n]) for n in edited})
+    fresh = build_index(new_docs)
+    assert shard_count(len(docs)) == shards
+    assert {**files, **patched} == fresh
+
+
+def test_a_patch_touches_only_the_shards_of_changed_tokens():
+    docs = [SearchDoc(f"r{n}.html", f"题{n}", "", "", (), (), "", "知识产权" * (n + 1))
+            for n in range(400)]
+    files = build_index(docs)
+    new = SearchDoc("r7.html", "题7", "", "", (), (), "", docs[7].text + "版权")
+    patched = patch_index(files.__getitem__, len(docs), {7: (docs[7], new)})
+    assert len(patched) <= 1 + 5  # its document file, and the shards of 版, 权?, 版权, 权版
+    assert read_doc({**files, **patched}.__getitem__, 7) == new
+
+
+def test_an_unreadable_index_is_said(tmp_path):
+    with pytest.raises(IndexUnreadable):
+        read_script(b"alert(1)")
+    with pytest.raises(IndexUnreadable):
+        decode("!")
+    doc = SearchDoc("a.html", "甲", "", "", (), (), "", "文")
+    with pytest.raises(IndexUnreadable):
+        patch_index(build_index([doc]).__getitem__, 1,
+                    {0: (doc, SearchDoc("a.html", "乙", "", "", (), (), "", "文"))})
