@@ -318,7 +318,34 @@ def report_of(section: Section, page: ScrapedPage, path: Path,
                     url=page.url, capture=capture_path(slug) if capture else None,
                     capture_sha256=capture.sha256 if capture else None)
     return NewReport(title, date, slug or slug_of(title), source=source,
-                     body="\n\n".join(section.paragraphs)), []
+                     body=body_of(section)), []
+
+
+# What Markdown would read as markup in a line of plain text: inline marks anywhere, an
+# entity, and at the start of a line a heading, quote, list item, rule or definition.
+_INLINE_MARKS = re.compile(r"([\\`*_\[\]<~]|&(?=#?[A-Za-z0-9]+;))")
+_LINE_START_MARK = re.compile(r"^[ \t]*(?:([#>:=+-])|(\d{1,9})([.)]))?", re.MULTILINE)
+
+
+def body_of(section: Section) -> str:
+    """A section's paragraphs as Markdown that shows exactly their text: `1. 第一项`,
+    `# 注` or `<TRIPS协议>` in a source are text, never a list, a heading or a tag."""
+    return "\n\n".join(markdown_text(paragraph) for paragraph in section.paragraphs)
+
+
+def markdown_text(text: str) -> str:
+    """Plain text as Markdown that renders to the same text: each mark backslash-escaped,
+    and the spaces a line starts with (which a page does not show, and four of which make
+    code) left out."""
+    text = _INLINE_MARKS.sub(r"\\\1", text)
+    return _LINE_START_MARK.sub(_escape_line_start, text)
+
+
+def _escape_line_start(match: re.Match) -> str:
+    mark, number, after = match.groups()
+    if mark:
+        return "\\" + mark
+    return f"{number}\\{after}" if number else ""
 
 
 def capture_path(slug: str) -> str:
@@ -404,7 +431,7 @@ def plan_import(page: ScrapedPage, page_path: Path, site_root: Path) -> ImportPl
 def _archived(section: Section, page: ScrapedPage, content: Content) -> Path | None:
     """The report that already holds this section: same source section, same address, or
     same text."""
-    body = "\n\n".join(section.paragraphs)
+    body = body_of(section)
     for report in content.reports:
         source = report.source
         if report.body == body or (source is not None and source.page_title == page.title

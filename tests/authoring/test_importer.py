@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from generator.authoring.importer import (
     UpdateLine,
@@ -14,6 +15,7 @@ from generator.authoring.importer import (
     report_of,
     write_import,
 )
+from generator.build.pipeline import BuildOptions, build
 from generator.errors import SiteError
 from generator.source.content import load_content, load_links, split_front_matter
 from tests.helpers import REPO, SEED_PAGE, run_main, tree_bytes, write_files
@@ -315,3 +317,21 @@ def test_a_section_dated_by_its_year_alone_is_dated_so(tmp_path):
     # a year that does not open the sentence is no date: never guessed
     report, problems = report_of(page.sections[1], page, PAGE, "s")
     assert report is None and "gives no date" in problems[0].message
+
+
+def test_text_that_looks_like_markdown_is_imported_as_the_text_it_is(tmp_path):
+    # A source's numbered points, a leading #, a bracketed treaty name and stars are text:
+    # the built page shows every character of them, and no list, heading or tag.
+    paragraphs = ["1. 第一项工作要点，请各单位认真落实。", "# 井号开头的一段。",
+                  "* 星号开头的一段，**不是**强调。", "参见<TRIPS协议>第7条，<b>照录</b>。",
+                  "- 减号开头的一段。", "> 大于号开头的一段。", "2) 第二项。",
+                  "a_b [c](d) `e` ~~f~~"]
+    text = ("关于开展知识产权宣传周活动的通知\n发布时间：2023-04-20\u3000来源：某市知识产权局\n"
+            + "".join(f"{p}\n" for p in paragraphs))
+    page = parse_page(text, PAGE)
+    write_import(plan_import(page, PAGE, tmp_path))
+    out = build(tmp_path, tmp_path / "out", BuildOptions(search=False, jobs=1)).out_dir
+    [html] = (out / "reports").glob("*.html")
+    body = BeautifulSoup(html.read_bytes(), "html.parser").select_one(".report-body")
+    assert [p.get_text() for p in body.find_all(True, recursive=False)] == paragraphs
+    assert {tag.name for tag in body.find_all(True)} == {"p"}
