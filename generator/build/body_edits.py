@@ -194,7 +194,7 @@ def make_delta(setup: Setup, edited: tuple[EditedReport, ...]) -> Delta | None:
                 from ..search.index import doc_of
 
                 docs[path] = doc_of(page, body.html)
-        except (RecursionError, TemplateProblem):
+        except TemplateProblem:
             return None
         keys[path] = output_key(setup.build_key, stored.report_template, page.inputs)
         new_bodies[body_key(report, config)] = pack_body(body)

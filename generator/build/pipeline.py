@@ -50,8 +50,6 @@ if TYPE_CHECKING:
 
 __all__ = ["NO_BASE_URL", "NO_CONTACT_EMAIL", "BuildOptions", "BuildResult", "build"]
 
-UNRENDERABLE = ("the Markdown body nests too deeply to be rendered — flatten its nested lists, "
-                "quotes or HTML blocks")
 NO_BASE_URL = ("base_url is not set, so the Atom feed, the sitemap, the OAI-PMH static "
                "repository, canonical and Open Graph URLs and the permanent URL in citations "
                "are left out — set `base_url: https://…/` to the address the site is "
@@ -419,11 +417,8 @@ def _render_pages(setup: Setup, model: Model, plan: OutputPlan, staging: Staging
         if page.body_of is not None:
             body = known_bodies.get(body_keys[str(page.out_path)])
             if body is None:
-                try:
-                    body = render_markdown(body_text(page.body_of),
-                                           allow_raw_html=config.allow_raw_html)
-                except RecursionError:  # nesting the body limits in content.py let through
-                    return None, None, error(page.body_of.src_path, 0, UNRENDERABLE), None
+                body = render_markdown(body_text(page.body_of),
+                                       allow_raw_html=config.allow_raw_html)
                 new_body = pack_body(body)
         try:
             data = model.renderer.render(page, body)
@@ -457,9 +452,7 @@ def _render_pages(setup: Setup, model: Model, plan: OutputPlan, staging: Staging
     map_in_order(render, to_render, setup.jobs, progress, on_results=rendered)
     cache.add_bodies(new_bodies)
     if failed:
-        bodies = [p for p in failed if p.message == UNRENDERABLE]
-        raise SiteError(bodies + merge_template_problems(
-            [p for p in failed if p.message != UNRENDERABLE]))
+        raise SiteError(merge_template_problems(failed))
     return outputs, prepared
 
 
