@@ -178,7 +178,7 @@ class BuildCache:
                     "SELECT path, key, size, mtime_ns FROM outputs")}
                 # Paths are joined to the output folder and hard-linked from it: one that
                 # could leave it (`..`, absolute) means the cache was tampered with.
-                if not all(_inside(path) for path in outputs):
+                if not _all_inside(outputs):
                     raise CacheUnreadable("an output path outside the output directory")
                 try:
                     last_build = LastBuild.from_json(meta.get("last_build", "{}"))
@@ -414,12 +414,21 @@ class BuildCache:
             self._db = None
 
 
-# An empty, `.` or `..` part anywhere (so also a leading `/`), or a NUL.
-_LEAVING = re.compile(r"(?:^|/)\.{0,2}(?:/|$)|\x00")
+# An empty, `.` or `..` part anywhere (so also a leading `/`), or a NUL; with re.M, `^`
+# and `$` also match at a line break, so paths joined by line breaks are searched at once.
+_LEAVING = re.compile(r"(?:^|/)\.{0,2}(?:/|$)|\x00", re.M)
 
 
-def _inside(path: object) -> bool:
-    return isinstance(path, str) and _LEAVING.search(path) is None
+def _all_inside(paths: Iterable[object]) -> bool:
+    """Whether every path is a str that stays inside the output: one search over them
+    all, joined by line breaks, which costs a no-change rebuild of 40,000 files a few
+    milliseconds where a search each took a tenth of a second. A line break inside a path
+    only adds places where a part can start or end, so it can only find more."""
+    try:
+        joined = "\n".join(paths)  # type: ignore[arg-type]  # a non-str is refused below
+    except TypeError:
+        return False
+    return _LEAVING.search(joined) is None
 
 
 def _connect(path: Path) -> sqlite3.Connection:

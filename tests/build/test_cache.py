@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build.cache import CACHE_PATH
+from generator.build.cache import CACHE_PATH, _all_inside
 from generator.build.pipeline import BuildOptions, build
 from generator.build.writer import MANIFEST
 from tests.helpers import REPO, cache_db, main_build, run_in_repo, tree_bytes
@@ -172,3 +172,19 @@ def test_the_build_after_a_failed_first_build_says_nothing_about_the_cache(capsy
     assert (status, err) == (0, "")
     again = build(site)
     assert again.written == 0 and again.warnings == ()
+
+
+GOOD_PATHS = ["index.html", "reports/a.html", "tags/专利/2.html", "search/idx/0001.js",
+              "reports/files/a..b.pdf", "x/.well-known"]
+
+
+@pytest.mark.parametrize("bad", ["../escaped.txt", "/etc/passwd", "a/../../b", "a//b", "a/./b",
+                                 "a/..", "..", ".", "", "a/\x00b", "ok.html\n../b",
+                                 "a\n..", "a/b/", 7, None, b"bytes.html"])
+def test_a_cached_output_path_that_could_leave_the_output_is_refused_among_thousands(bad):
+    """The cache's output paths are checked all at once; one bad path among good ones,
+    wherever it stands, refuses them all."""
+    many = [f"reports/r{i}.html" for i in range(5000)]
+    assert _all_inside(GOOD_PATHS + many)
+    for at in (0, 2500, 5000):
+        assert not _all_inside([*many[:at], bad, *many[at:]])
