@@ -453,8 +453,6 @@
       return searched.then(function (found) {
         return found.page(PAGE).then(function (items) {
           render(list, items);
-          // From navigation to the first results in the page, and from this script's start.
-          form.setAttribute("data-results-ms", performance.now().toFixed(1));
           form.setAttribute("data-search-ms", (performance.now() - started).toFixed(1));
           var what = describe(query, filters);
           if (!items.length) {
