@@ -15,6 +15,7 @@ word or number.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import cache
 from importlib import resources
 
@@ -59,3 +60,16 @@ def tokens(folded: str) -> set[str]:
             found.update(run)
             found.update(map(str.__add__, run, run[1:]))
     return found
+
+
+def token_counts(folded: str) -> Counter[str]:
+    """How often a folded text holds each of its tokens (`tokens`)."""
+    counts: Counter[str] = Counter()
+    for match in _RUNS.finditer(folded):
+        run = match.group(1)
+        if run is None:
+            counts[match.group()] += 1
+        else:
+            counts.update(run)
+            counts.update(map(str.__add__, run, run[1:]))
+    return counts

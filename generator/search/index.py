@@ -6,7 +6,8 @@ first, then pages. The index lists, for each token (fold.py), the documents that
 - `search/meta.js`: how many documents and shards, the folding table for queries, and
   the filter values (region, tag, year) with their counts;
 - `search/idx/NNNN.js`: the postings of the tokens whose hash falls in shard NNNN, for
-  the body (the indexed text: title, tags, place, region and text) and, apart, the title;
+  the body (the indexed text: title, tags, place, region and text), apart the title, and
+  which of the body's documents hold the token FREQUENT times or more (a bit for each);
   filter values are listed as tokens `#region:…`, `#tag:…`, `#year:…`;
 - `search/doc/NNNN.js`: the documents themselves (title, date, address, filters and their
   own text), DOCS_PER_FILE a file, loaded only for the results shown: the page folds the
@@ -16,7 +17,8 @@ Each file calls `window.__iprSearch.<kind>(number, data)`, so the same files loa
 web server, under a subpath and from `file://` (where browsers refuse `fetch` but load
 scripts). The data is JSON with `<`, U+2028 and U+2029 escaped: it stays data wherever
 the script is read. A posting list is a string of gaps between document numbers, each a
-base-32 number whose last digit is written from another alphabet than the others.
+base-32 number whose last digit is written from another alphabet than the others; the
+frequent documents are a bit string over the body's list, six bits a character.
 
 A change of one document's text changes only the shards of the tokens it gained or lost,
 and its document file: `patch_index` rewrites those, from the files as they are, and
@@ -39,7 +41,7 @@ from typing import TYPE_CHECKING
 
 from .. import urls
 from ..digests import digest
-from .fold import fold, fold_pairs, tokens
+from .fold import fold, fold_pairs, token_counts, tokens
 
 if TYPE_CHECKING:
     from ..pages.plan import PagePlan
@@ -51,6 +53,8 @@ DOCS_PER_FILE = 4
 DOCS_PER_SHARD = 40  # about 40 KB a shard: a query of a few characters loads a few
 MAX_SHARDS = 4096
 FILTERS = ("region", "tag", "year")
+FREQUENT = 3  # a document holding a token this often ranks before those that hold it less
+_BITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"  # six bits each
 _LAST = "0123456789abcdefghijklmnopqrstuv"  # the last digit of a gap
 _MORE = "ABCDEFGHIJKLMNOPQRSTUVWXYZwxyz-_"  # the digits before it
 _DIGIT = {char: (value, False) for value, char in enumerate(_MORE)} | \
@@ -213,8 +217,52 @@ def decode(text: str) -> list[int]:
     return numbers
 
 
-def _entry(body: list[int], title: list[int] | None) -> str | list[str]:
+def encode_bits(body: list[int], chosen: set[int]) -> str:
+    """Which of `body`'s documents are `chosen`, a bit each in order, six to a character
+    (the first the lowest), trailing zeros left out."""
+    chars, value = [], 0
+    for place, number in enumerate(body):
+        if number in chosen:
+            value |= 1 << (place % 6)
+        if place % 6 == 5:
+            chars.append(_BITS[value])
+            value = 0
+    if value:
+        chars.append(_BITS[value])
+    return "".join(chars).rstrip("A")
+
+
+def decode_bits(body: list[int], text: str) -> list[int]:
+    """The documents of `body` whose bit is set in `text`."""
+    try:
+        values = [_BITS.index(char) for char in text]
+    except ValueError:
+        raise IndexUnreadable(f"a bit string holds {text!r}") from None
+    return [number for place, number in enumerate(body[:6 * len(values)])
+            if values[place // 6] >> (place % 6) & 1]
+
+
+def _entry(body: list[int], title: list[int] | None, frequent: list[int] | None = None
+           ) -> str | list[str]:
+    bits = encode_bits(body, set(frequent)) if frequent else ""
+    if bits:
+        return [encode(body), encode(title or []), bits]
     return [encode(body), encode(title)] if title else encode(body)
+
+
+def _parts(entry: str | list[str]) -> tuple[list[int], list[int], list[int]]:
+    """(body, title, frequent) of a token's entry in a shard."""
+    if isinstance(entry, str):
+        return decode(entry), [], []
+    body = decode(entry[0])
+    return body, decode(entry[1]), decode_bits(body, entry[2]) if len(entry) > 2 else []
+
+
+def counted(folded: str) -> tuple[set[str], set[str]]:
+    """The tokens of a folded text (fold.tokens), and those it holds FREQUENT times or
+    more."""
+    counts = token_counts(folded)
+    return set(counts), {token for token, count in counts.items() if count >= FREQUENT}
 
 
 # --- Files ------------------------------------------------------------------------------
@@ -256,22 +304,24 @@ def read_script(data: bytes) -> tuple[str, int, object]:
 
 
 # A document ready for `build_index`: its fields (region and tags "\0"-joined), then its
-# tokens and its title's, "\0"-joined. Strings only: a build holds one for every page
-# until the index is made, and a tuple of strings is no work for the garbage collector
-# (a dataclass would be, on every pass: quadratic time at 30,000 reports).
-Prepared = tuple[str, str, str, str, str, str, str, str, str, str, str]
+# tokens and its title's, "\0"-joined, then those it holds FREQUENT times or more. Strings
+# only: a build holds one for every page until the index is made, and a tuple of strings
+# is no work for the garbage collector (a dataclass would be, on every pass: quadratic
+# time at 30,000 reports).
+Prepared = tuple[str, str, str, str, str, str, str, str, str, str, str, str]
 
 
 def prepare(doc: SearchDoc) -> Prepared:
     """A document with its tokens, ready for `build_index`: the part of indexing that
     one document alone decides, done where the page is rendered (on every core)."""
+    every, frequent = counted(fold(doc.indexed_text()))
     return (doc.url, doc.title, doc.date, doc.place, "\0".join(doc.region),
             "\0".join(doc.tags), doc.year, doc.text, doc.source,
-            "\0".join(tokens(fold(doc.indexed_text()))), "\0".join(tokens(fold(doc.title))))
+            "\0".join(every), "\0".join(tokens(fold(doc.title))), "\0".join(frequent))
 
 
 def _unprepared(ready: Prepared) -> SearchDoc:
-    url, title, date, place, region, tags, year, text, source, _, _ = ready
+    url, title, date, place, region, tags, year, text, source, _, _, _ = ready
     return SearchDoc(url, title, date, place, tuple(region.split("\0")) if region else (),
                      tuple(tags.split("\0")) if tags else (), year, text, source)
 
@@ -284,6 +334,7 @@ def build_index(docs: list[SearchDoc] | list[Prepared], shards: int | None = Non
     count = shard_count(len(ready)) if shards is None else shards
     body: dict[str, list[int]] = {}
     title: dict[str, list[int]] = {}
+    frequent: dict[str, list[int]] = {}
     every = [_unprepared(entry) for entry in ready]
     for number, (doc, entry) in enumerate(zip(every, ready, strict=True)):
         listed, titled = entry[9], entry[10]
@@ -295,9 +346,12 @@ def build_index(docs: list[SearchDoc] | list[Prepared], shards: int | None = Non
                 found.append(number)
         for token in titled.split("\0") if titled else ():
             title.setdefault(token, []).append(number)
+        for token in entry[11].split("\0") if entry[11] else ():
+            frequent.setdefault(token, []).append(number)
     by_shard: list[dict[str, str | list[str]]] = [{} for _ in range(count)]
     for token, numbers in body.items():
-        by_shard[shard_of(token, count)][token] = _entry(numbers, title.get(token))
+        by_shard[shard_of(token, count)][token] = _entry(numbers, title.get(token),
+                                                         frequent.get(token))
     files = {shard_path(n): script("shard", n, data) for n, data in enumerate(by_shard)}
     for start in range(0, len(every), DOCS_PER_FILE):
         rows = [doc.row() for doc in every[start:start + DOCS_PER_FILE]]
@@ -325,29 +379,33 @@ def patch_index(read: Callable[[PurePosixPath], bytes], documents: int,
     their title, filters and place kept: the same bytes `build_index` would give. `read`
     gives the bytes of a file of the index as it is; raises IndexUnreadable."""
     count = shard_count(documents)
-    changes: defaultdict[int, list[tuple[str, int, int, bool]]] = defaultdict(list)
+    changes: defaultdict[int, list[tuple[str, int, bool, bool]]] = defaultdict(list)
     for number, (old, new) in sorted(edits.items()):
         if (old.url, old.title, old.place, old.tags, old.region, old.year, old.source) != \
                 (new.url, new.title, new.place, new.tags, new.region, new.year, new.source):
             raise IndexUnreadable("only a document's text can be patched")
-        before, after = tokens(fold(old.indexed_text())), tokens(fold(new.indexed_text()))
-        for token in sorted(before ^ after):
-            changes[shard_of(token, count)].append((token, number, 0, token in after))
+        (before, often_before), (after, often_after) = counted(fold(old.indexed_text())), \
+            counted(fold(new.indexed_text()))
+        for token in sorted((before ^ after) | (often_before ^ often_after)):
+            changes[shard_of(token, count)].append((token, number, token in after,
+                                                    token in often_after))
     files: dict[PurePosixPath, bytes] = {}
     for shard, edited in sorted(changes.items()):
         kind, _, data = read_script(read(shard_path(shard)))
         if kind != "shard" or not isinstance(data, dict):
             raise IndexUnreadable(f"{shard_path(shard)} is not a shard")
-        for token, number, _, present in edited:
+        for token, number, present, often in edited:
             entry = data.get(token, "")
-            body, title = (entry, "") if isinstance(entry, str) else entry
-            numbers = decode(body)
+            if not isinstance(entry, (str, list)) or not all(isinstance(p, str) for p in entry):
+                raise IndexUnreadable(f"{shard_path(shard)} holds {token!r} as {entry!r}")
+            numbers, title, frequent = _parts(entry)
             if present:
                 numbers = sorted(set(numbers) | {number})
             else:
                 numbers = [n for n in numbers if n != number]
+            frequent = sorted((set(frequent) - {number}) | ({number} if often else set()))
             if numbers:
-                data[token] = _entry(numbers, decode(title))
+                data[token] = _entry(numbers, title, frequent)
             else:
                 data.pop(token, None)
         files[shard_path(shard)] = script("shard", shard, data)

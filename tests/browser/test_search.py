@@ -21,7 +21,7 @@ from generator.search.fold import fold
 from tests.browser.conftest import copy_site
 from tests.helpers import hostile_site
 from tests.search.corpus import QUERIES, corpus_docs, corpus_files
-from tests.search.querying import expected
+from tests.search.querying import ranked
 
 pytestmark = pytest.mark.browser
 
@@ -265,18 +265,69 @@ def test_the_query_set_finds_exactly_what_a_substring_search_finds(page, corpus_
     for query in QUERIES:
         open_search(page, corpus_site[how], query)
         found = all_results(page)
-        assert sorted(found) == sorted(expected(docs, query)), query
+        assert found == ranked(docs, query), query  # ten reports: all shown together
         if not found:
             expect(page.locator("#search-status")).to_contain_text("无结果")
 
 
-def test_title_matches_come_first_then_newest(page, corpus_site):
+def test_title_matches_come_first_then_the_most_occurrences(page, corpus_site):
     open_search(page, corpus_site["http"], "知识产权")
     found = result_paths(page)
-    titled = [d.url for d in corpus_docs() if "知识产权" in fold(d.title)]
-    assert found[:len(titled)] == titled  # newest first among them
-    assert found[len(titled):] == [u for u in expected(corpus_docs(), "知识产权")
-                                   if u not in titled]
+    titled = {d.url for d in corpus_docs() if "知识产权" in fold(d.title)}
+    assert set(found[:len(titled)]) == titled and len(found) > len(titled)
+    # r01 holds 知識產權 four times (title, tag, text twice), r00 twice: both in titles.
+    assert found.index("reports/r01.html") < found.index("reports/r00.html")
+
+
+def report_file(title: str, date: str, text: str) -> str:
+    return f"---\ntitle: {title}\ndate: {date}\ntags: [农业]\n---\n\n{text}\n"
+
+
+FILLER = "会议讨论了种植技术和市场推广。" * 15  # no 蓝, 草 or 莓
+
+
+@pytest.fixture(scope="module")
+def ranking_site(tmp_path_factory):
+    """Reports whose order for 蓝莓 and for 蓝莓 草莓 is known: a title match, one holding
+    蓝莓 five times but older than all the rest, twenty-five newer ones holding it once,
+    and an older pair of terms side by side against a newer pair far apart."""
+    tmp = tmp_path_factory.mktemp("ranking")
+    site = tmp / "site"
+    files = {
+        "content/reports/title.md": report_file("蓝莓试验田座谈会", "2017-01-05", "座谈会召开。"),
+        "content/reports/five.md": report_file(
+            "座谈会纪要", "2016-01-05", "蓝莓、蓝莓和蓝莓。" + FILLER + "又说蓝莓，再说蓝莓。"),
+        "content/reports/near.md": report_file("交流会甲", "2015-01-05",
+                                               FILLER + "种植蓝莓草莓的农户。" + FILLER),
+        "content/reports/far.md": report_file("交流会乙", "2015-06-05",
+                                              "蓝莓种植。" + FILLER + "草莓种植。"),
+    }
+    for n in range(25):
+        files[f"content/reports/once-{n:02d}.md"] = report_file(
+            f"交流会{n:02d}号", f"2020-{n // 12 + 1:02d}-{n % 12 + 1:02d}", "种了蓝莓。" + FILLER)
+    for name, text in files.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text, "utf-8")
+    out = tmp / "out"
+    build(site, out, BuildOptions(use_cache=False, jobs=1))
+    server = _serve(out)
+    yield {"http": f"http://127.0.0.1:{server.server_address[1]}/", "file": out.as_uri() + "/"}
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("how", ["http", "file"])
+def test_ranking_title_then_often_then_close_then_newer(page, ranking_site, how):
+    once = [f"reports/once-{n:02d}.html" for n in reversed(range(25))]  # newest first
+    open_search(page, ranking_site[how], "蓝莓")
+    # Twenty at a time: the report holding 蓝莓 five times is older than all twenty-five
+    # that hold it once, yet comes right after the title match, on the first screen.
+    assert result_paths(page) == ["reports/title.html", "reports/five.html"] + once[:18]
+    assert all_results(page)[20:] == once[18:] + ["reports/far.html", "reports/near.html"]
+
+    open_search(page, ranking_site[how], "蓝莓 草莓")
+    # Side by side before far apart, though older.
+    assert result_paths(page) == ["reports/near.html", "reports/far.html"]
 
 
 def test_filters_by_tag_and_year(page, corpus_site):

@@ -75,6 +75,8 @@ edits = st.one_of(
     # The body alone: the short path of delta.py, when nothing else changed since.
     st.tuples(st.just("body"), names, st.sampled_from([
         "补记一句。", "## 补记\n\n一句。",
+        # 专利 three times and more: the index ranks the report higher (its `often` tier)
+        "专利、专利和专利。补记一句。",
         # links to another report and to an attached file: resolved against the whole site
         "见[首篇](r0.md#会议内容)与[附件](files/a.txt)。"])),
     st.tuples(st.just("touch"), names),  # saved again unchanged: a new mtime, the same bytes
@@ -171,6 +173,8 @@ def test_every_incremental_build_equals_a_clean_build(tmp_path, steps, search, p
     ([("field", "r0", ("title", TITLES[1]))], True),  # lists show titles
     ([("body", "r1", "补记一句。"), ("body", "r1", "补记一句。"),
       ("field", "r1", ("title", TITLES[0]))], False),
+    # a body edit takes 专利 over three occurrences and back: the index's tier follows
+    ([("body", "r1", "专利、专利和专利。补记一句。"), ("body", "r1", "补记一句。")], True),
     # reports.json lines made without a base_url are not kept
     ([("settings", 20, "base_url: https://archive.example/ipr/\n")], False),
     # a report joins the 世界知识产权日 index by a tag, then by a link of its title, and

@@ -84,3 +84,38 @@ class Index:
     def files(self) -> list[PurePosixPath]:
         return sorted(PurePosixPath(p.relative_to(self.root).as_posix())
                       for p in (self.root / META.parent).rglob("*.js"))
+
+
+def rank_key(doc: SearchDoc, number: int, query: str) -> tuple:
+    """Where a document holding the query ranks among those shown with it, as
+    docs/search.md says, found without the index: its title holds every term first; then
+    the most occurrences of its rarest term; then the shortest stretch of its text that
+    holds every term; then newer (the lower number)."""
+    terms = terms_of(query)
+    text = fold(doc.indexed_text())
+    hits = sorted((at, at + len(term), which) for which, term in enumerate(terms)
+                  for at in _occurrences(text, term))
+    span = min((max(end for _, end, _ in hits[i:j + 1]) - hits[i][0]
+                for i in range(len(hits)) for j in range(i, len(hits))
+                if {w for _, _, w in hits[i:j + 1]} == set(range(len(terms)))),
+               default=len(text) + 1)
+    return (not all(term in fold(doc.title) for term in terms),
+            -min(text.count(term) for term in terms), span, number)
+
+
+def _occurrences(text: str, term: str) -> list[int]:
+    """Where `term` occurs in `text`, left to right, without overlap (as str.count counts)."""
+    found, at = [], text.find(term)
+    while at >= 0:
+        found.append(at)
+        at = text.find(term, at + len(term))
+    return found
+
+
+def ranked(docs: list[SearchDoc], query: str) -> list[str]:
+    """expected(docs, query) in the order of rank_key, the documents numbered as a build
+    numbers them (newest first, by their ISO dates): the order of results shown together."""
+    found = set(expected(docs, query))
+    in_order = sorted((d for d in docs if d.url in found), key=lambda d: d.date, reverse=True)
+    return [doc.url for number, doc in sorted(enumerate(in_order),
+                                              key=lambda pair: rank_key(pair[1], pair[0], query))]

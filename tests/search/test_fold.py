@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.search.fold import fold, fold_pairs, tokens
+from generator.search.fold import fold, fold_pairs, token_counts, tokens
 
 
 def test_traditional_folds_to_simplified():
@@ -58,3 +58,11 @@ def test_pairs_do_not_cross_punctuation_or_latin():
     assert "产专" not in tokens("产a专")
     assert tokens("") == set()
     assert tokens("，。！") == set()
+
+
+def test_token_counts_count_what_tokens_lists():
+    text = fold("專利、专利和专利 PCT pct 2024")
+    counts = token_counts(text)
+    assert set(counts) == tokens(text)
+    assert counts["专利"] == 3 and counts["专"] == 3 and counts["利和"] == 1
+    assert counts["pct"] == 2 and counts["2024"] == 1

@@ -16,7 +16,9 @@ from generator.search.index import (
     SearchDoc,
     build_index,
     decode,
+    decode_bits,
     encode,
+    encode_bits,
     html_text,
     patch_index,
     read_doc,
@@ -75,6 +77,29 @@ def test_postings_round_trip():
     assert re.fullmatch(r"[0-9a-zA-Z_-]*", encode(list(range(0, 5000, 7))))
 
 
+def test_bit_strings_round_trip():
+    body = list(range(0, 40, 3))
+    for chosen in (set(), {0}, {39}, {3, 6, 21}, set(body)):
+        bits = encode_bits(body, chosen)
+        assert decode_bits(body, bits) == sorted(chosen & set(body))
+        assert re.fullmatch(r"[A-Za-z0-9_-]*", bits) and not bits.endswith("A")
+    assert encode_bits(body, set()) == ""
+
+
+def test_a_token_held_three_times_or_more_marks_its_documents():
+    docs = [SearchDoc("a.html", "甲", "", "", (), (), "", "专利" * 3),
+            SearchDoc("b.html", "乙", "", "", (), (), "", "专利 专利"),
+            SearchDoc("c.html", "丙", "", "", (), (), "", "专利、专利、专利和商标 wipo wipo wipo")]
+    _, _, shard = read_script(build_index(docs, 1)[PurePosixPath("search/idx/0000.js")])
+    assert isinstance(shard, dict)
+    body, title, bits = shard["专利"]
+    assert decode(body) == [0, 1, 2] and title == ""
+    assert decode_bits(decode(body), bits) == [0, 2]
+    assert decode_bits([2], shard["wipo"][2]) == [2]
+    assert isinstance(shard["商标"], str)  # held once: no bits at all
+    assert isinstance(shard["利专"], str)  # twice in 专利专利专利: not three times
+
+
 def test_shard_counts_grow_with_the_archive():
     assert shard_count(3) == 1
     assert 128 <= shard_count(10_000) <= 512
@@ -127,16 +152,20 @@ def test_meta_lists_the_filters_with_counts():
 
 texts = st.text(alphabet=st.sampled_from(list("知识产权專利局版权香港澳門 AbCz12，")),
                 max_size=40)
+# Few characters, so that tokens cross the three times that rank a document first.
+repeats = st.lists(st.sampled_from(["知识", "产权", "知识产权", "專利", "ab", " ", "，"]),
+                   max_size=12).map("".join)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(texts, min_size=1, max_size=12), st.data())
+@given(st.lists(texts | repeats, min_size=1, max_size=12), st.data())
 def test_a_patched_index_is_a_fresh_one(old_texts, data):
     shards = shard_count(len(old_texts))
     docs = [SearchDoc(f"r{n}.html", f"题{n}", "", "", (), (), "", text)
             for n, text in enumerate(old_texts)]
     files = build_index(docs)
-    edited = data.draw(st.dictionaries(st.integers(0, len(docs) - 1), texts, max_size=3))
+    edited = data.draw(st.dictionaries(st.integers(0, len(docs) - 1), texts | repeats,
+                                       max_size=3))
     new_docs = list(docs)
     for number, text in edited.items():
         new_docs[number] = SearchDoc(f"r{number}.html", f"题{number}", "", "", (), (), "", text)

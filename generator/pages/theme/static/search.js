@@ -6,7 +6,10 @@
 // term into tokens: its Chinese characters in overlapping pairs (a single character
 // alone), its Latin words and numbers whole. Only the shards holding those tokens are
 // loaded; the reports listed under all of them are candidates, and a candidate is shown
-// only once its own text, loaded then, is seen to hold every term. Results are built
+// only once its own text, loaded then, is seen to hold every term. Results are ranked:
+// titles that hold the query first, then reports that hold it often, then the rest,
+// newer first within each; the twenty shown at a time are ordered by how often and how
+// close the terms occur in their text (docs/search.md, "Ranking"). Results are built
 // from text nodes and <mark> elements only: no indexed text is ever parsed as HTML.
 (function () {
   "use strict";
@@ -126,11 +129,26 @@
     return out;
   }
 
+  // Which documents of a body list hold the token often: a bit each, six to a character
+  // of BITS, the first the lowest (index.py's encode_bits).
+  var BITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  function decodeBits(body, text) {
+    var out = [];
+    for (var i = 0; i < text.length; i++) {
+      var value = BITS.indexOf(text.charAt(i));
+      for (var bit = 0; bit < 6; bit++) {
+        if (value >> bit & 1 && i * 6 + bit < body.length) { out.push(body[i * 6 + bit]); }
+      }
+    }
+    return out;
+  }
+
   function postings(token) {
     var entry = store.shards[shardOf(token, store.meta.shards)][token];
-    if (entry === undefined) { return { body: [], title: [] }; }
-    return typeof entry === "string" ? { body: decode(entry), title: [] }
-      : { body: decode(entry[0]), title: decode(entry[1]) };
+    if (entry === undefined) { return { body: [], title: [], often: [] }; }
+    if (typeof entry === "string") { return { body: decode(entry), title: [], often: [] }; }
+    var body = decode(entry[0]);
+    return { body: body, title: decode(entry[1]), often: entry.length > 2 ? decodeBits(body, entry[2]) : [] };
   }
 
   // --- Documents ------------------------------------------------------------------
@@ -161,6 +179,41 @@
 
   function holds(doc, terms) {
     return terms.every(function (term) { return doc.folded.indexOf(term.text) >= 0; });
+  }
+
+  // How a document that holds every term ranks among the results shown with it: whether
+  // its title holds every term, how often the rarest term occurs, and the length of the
+  // shortest stretch of text that holds every term (docs/search.md, "Ranking").
+  function score(doc, terms) {
+    var title = fold(doc.title);
+    var hits = [], count = Infinity;
+    terms.forEach(function (term, which) {
+      var times = 0;
+      for (var at = doc.folded.indexOf(term.text); at >= 0; at = doc.folded.indexOf(term.text, at + term.text.length)) {
+        times++;
+        hits.push([at, at + term.text.length, which]);
+      }
+      count = Math.min(count, times);
+    });
+    hits.sort(function (a, b) { return a[0] - b[0]; });
+    var span = Infinity, seen = terms.map(function () { return 0; }), missing = terms.length, first = 0;
+    for (var last = 0; last < hits.length; last++) {
+      if (seen[hits[last][2]]++ === 0) { missing--; }
+      while (missing === 0) {
+        var end = 0;
+        for (var k = first; k <= last; k++) { end = Math.max(end, hits[k][1]); }
+        span = Math.min(span, end - hits[first][0]);
+        if (--seen[hits[first][2]] === 0) { missing++; }
+        first++;
+      }
+    }
+    return { title: terms.every(function (term) { return title.indexOf(term.text) >= 0; }),
+             count: terms.length ? count : 0, span: span };
+  }
+
+  function byRank(a, b) {
+    return (b.rank.title - a.rank.title) || (b.rank.count - a.rank.count) ||
+      (a.rank.span - b.rank.span) || (a.number - b.number);
   }
 
   // The text around the first hit as [{text, mark}] pieces, every term marked: offsets in
@@ -211,33 +264,37 @@
     return Promise.all(shards.map(function (shard) {
       return loadScript(new URL("idx/" + pad(shard, 4) + ".js", base).href);
     })).then(function () {
-      var found = null, inTitle = null;
+      var found = null, inTitle = null, often = null;
       terms.forEach(function (term) {
-        var body = null, title = null;
         term.tokens.forEach(function (token) {
           var list = postings(token);
-          body = body === null ? list.body : intersect(body, list.body);
-          title = title === null ? list.title : intersect(title, list.title);
+          found = found === null ? list.body : intersect(found, list.body);
+          inTitle = inTitle === null ? list.title : intersect(inTitle, list.title);
+          often = often === null ? list.often : intersect(often, list.often);
         });
-        found = found === null ? body : intersect(found, body);
-        inTitle = inTitle === null ? title : intersect(inTitle, title);
       });
       filterTokens.forEach(function (token) {
         var list = postings(token).body;
         found = found === null ? list : intersect(found, list);
       });
       if (found === null || (!terms.length && !filterTokens.length)) { found = []; }
-      // Titles that hold every term first, then the rest; newest first within each.
-      var titled = new Set(terms.length ? intersect(inTitle || [], found) : []);
-      var order = found.filter(function (n) { return titled.has(n); })
-        .concat(found.filter(function (n) { return !titled.has(n); }));
+      // Titles that hold every term's pieces first, then documents that hold each piece
+      // FREQUENT times or more, then the rest; newest first (the numbers' order) within each.
+      var tier = new Map();
+      if (terms.length) {
+        intersect(often || [], found).forEach(function (n) { tier.set(n, 1); });
+        intersect(inTitle || [], found).forEach(function (n) { tier.set(n, 2); });
+      }
+      var order = found.filter(function (n) { return tier.get(n) === 2; })
+        .concat(found.filter(function (n) { return tier.get(n) === 1; }),
+                found.filter(function (n) { return !tier.has(n); }));
       var exact = terms.every(function (term) { return term.exact; });
       var cursor = 0;
       var result = {
         total: exact ? order.length : null, // null: known once every candidate is checked
         candidates: order.length,
         more: function () { return cursor < order.length; },
-        // The next `count` results, each checked against its own text.
+        // The next `count` results, each checked against its own text, in rank order.
         page: function (count) {
           var items = [];
           function step() {
@@ -249,14 +306,15 @@
                 var doc = docOf(n);
                 if (!exact && !holds(doc, terms)) { return; }
                 items.push({ url: new URL(doc.url, siteRoot).href, title: doc.title, date: doc.date,
-                             place: doc.place, excerpt: excerpt(doc.text, terms) });
+                             place: doc.place, excerpt: excerpt(doc.text, terms),
+                             number: n, rank: score(doc, terms) });
               });
               return step();
             });
           }
           return step().then(function (shown) {
             if (result.total === null && cursor >= order.length) { result.total = -1; }
-            return shown;
+            return shown.sort(byRank);
           });
         }
       };
@@ -289,7 +347,9 @@
     form.querySelector(".search-filters").hidden = false;
   }
 
+  // Built apart and added at once: one layout for the twenty, not one each.
   function render(list, items) {
+    var all = document.createDocumentFragment();
     items.forEach(function (item) {
       var li = document.createElement("li");
       var heading = document.createElement("h2");
@@ -317,8 +377,9 @@
         }
       });
       li.appendChild(text);
-      list.appendChild(li);
+      all.appendChild(li);
     });
+    list.appendChild(all);
   }
 
   // A button under the results that shows the next ones and moves focus to the first
@@ -382,15 +443,17 @@
     // meta.js is loaded by the page itself, after this script, before DOMContentLoaded.
     (store.meta ? Promise.resolve() : loadScript(meta)).then(function () {
       if (!store.meta) { throw new Error("索引文件无效"); }
+      // The query's shards are asked for first; the filters are filled while they load.
+      var searched = searching ? search(meta, siteRoot, query, filters) : null;
       fillFilters(form, chosen);
-      if (!searching) {
+      if (!searched) {
         status.textContent = "请输入关键词，按回车搜索。";
         return;
       }
-      return search(meta, siteRoot, query, filters).then(function (found) {
+      return searched.then(function (found) {
         return found.page(PAGE).then(function (items) {
-          form.setAttribute("data-search-ms", (performance.now() - started).toFixed(1));
           render(list, items);
+          form.setAttribute("data-search-ms", (performance.now() - started).toFixed(1));
           var what = describe(query, filters);
           if (!items.length) {
             status.textContent = "无结果：没有找到与" + what + "相符的报告或页面。请换一个关键词，或去掉筛选条件。";
