@@ -3,6 +3,8 @@ length; tokens are CJK characters, their pairs, and Latin words."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator.search.fold import fold, fold_pairs, tokens
 
@@ -58,3 +60,37 @@ def test_pairs_do_not_cross_punctuation_or_latin():
     assert "产专" not in tokens("产a专")
     assert tokens("") == set()
     assert tokens("，。！") == set()
+
+
+def _tokens_one_by_one(folded: str) -> set[str]:
+    """The tokens as their definition reads, a character at a time."""
+    import re
+
+    from generator.search.fold import CJK, WORD
+
+    cjk, word = re.compile(f"[{CJK}]"), re.compile(f"[{WORD}]")
+    found: set[str] = set()
+    current = ""
+    for index, char in enumerate(folded):
+        if cjk.fullmatch(char):
+            found.add(char)
+            if index and cjk.fullmatch(folded[index - 1]):
+                found.add(folded[index - 1] + char)
+        current = current + char if word.fullmatch(char) else (found.add(current) or "")
+    found.add(current)
+    found.discard("")
+    return found
+
+
+ALPHABET = list("知識产权局专利aZ09é 𠀀，。\n-中国ア한")
+
+
+@given(st.text(alphabet=st.sampled_from(ALPHABET), max_size=40))
+def test_tokens_are_every_character_pair_and_word(text):
+    assert tokens(fold(text)) == _tokens_one_by_one(fold(text))
+
+
+def test_folding_leaves_characters_past_the_table_as_they_are():
+    text = "\U0003134a\U0001f600\u00e9"
+    assert fold(text) == text
+    assert fold("知識產權\U0003134a") == "知识产权\U0003134a"

@@ -94,6 +94,23 @@ def test_the_index_is_deterministic_and_sorted(tmp_path):
             assert list(value) == sorted(value)
 
 
+@pytest.mark.parametrize("parts", [2, 3, 7, 50])
+def test_the_index_in_parts_is_the_index_whole(parts):
+    """Parts of documents indexed apart (on other cores, in a build) join into the same
+    bytes as one pass over them all."""
+    docs = corpus_docs() * 5  # more documents than parts, the same tokens again and again
+    whole = build_index(docs, 4)
+    assert build_index(docs, 4, parts=parts) == whole
+    ran: list[int] = []
+
+    def elsewhere(func, starts):
+        ran.extend(starts)
+        return [func(start) for start in reversed(starts)][::-1]
+
+    assert build_index(docs, 4, map_parts=elsewhere, parts=parts) == whole
+    assert 1 < len(ran) <= parts and ran == sorted(ran) and ran[0] == 0
+
+
 HOSTILE = "<img src=x onerror=alert(1)>\"'</script><!--\u2028\u2029&amp;"
 
 
