@@ -82,10 +82,6 @@ class SearchDoc:
         return "\n".join((self.title, " ".join(self.tags), self.place, " ".join(self.region),
                           self.text, self.source))
 
-    def filter_tokens(self) -> list[str]:
-        return [f"#region:{r}" for r in self.region] + [f"#tag:{t}" for t in self.tags] + \
-            ([f"#year:{self.year}"] if self.year else [])
-
     def row(self) -> list:
         return [self.url, self.title, self.date, self.place, list(self.region),
                 list(self.tags), self.year, self.text, self.source]
