@@ -1,17 +1,17 @@
 """Search: what the index costs a build, its size, and queries in Chromium.
 
-    python -m benchmarks.search [--sizes 10000] [--work DIR] [--repeat 3]
+    python -m benchmarks.search [--sizes 10000] [--work DIR] [--repeat 3] [--no-browser]
 
 For generated archives of each size (benchmarks/corpus.py), side by side in one run: a
 cold build without and with search (no cache), the rebuild after one report's body
-changed (with the cache) without and with search, the index's size and files, and for
-each query in headless Chromium (Debian's chromium, `bash tests/setup.sh`), over HTTP
-and from file://: the bytes of index files it loaded, and the time from navigation to
-the first results shown (`data-state=done` on the form), by the page's own clock: a
-script added before the page's own sees the attribute set and notes `performance.now()`,
-whose zero is the navigation's start. Median of --repeat, a fresh browser context each
-time. Beside it, the time Playwright waited from `goto` to the same attribute (it adds
-the driver's round trips and the wait for the load event).
+changed (with the cache) without and with search, the index's size and files, and
+(unless --no-browser) for each query in headless Chromium (Debian's chromium, `bash
+tests/setup.sh`), over HTTP and from file://: the bytes of index files it loaded, and
+the time from navigation to the first results shown (`data-state=done` on the form), by
+the page's own clock: a script added before the page's own sees the attribute set and
+notes `performance.now()`, whose zero is the navigation's start. Median of --repeat, a
+fresh browser context each time. Beside it, the time Playwright waited from `goto` to
+the same attribute (it adds the driver's round trips and the wait for the load event).
 
 The HTTP server is Python's, made to behave like a real one: HTTP/1.1 with keep-alive
 (the standard library's answers HTTP/1.0 and closes every connection unless told), in a
@@ -25,6 +25,7 @@ import functools
 import http.server
 import json
 import multiprocessing
+import os
 import shutil
 import statistics
 import sys
@@ -56,25 +57,30 @@ def tree_size(folder: Path) -> tuple[int, int]:
 
 def cold_build(site: Path, out: Path, search: bool) -> float:
     shutil.rmtree(out, ignore_errors=True)
+    os.sync()  # the last build's files are on disk: writing them back is not this one's time
     started = time.perf_counter()
     build(site, out, BuildOptions(use_cache=False, search=search))
     return time.perf_counter() - started
 
 
-def one_report_rebuild(site: Path, out: Path, search: bool) -> float:
+def one_report_rebuild(site: Path, out: Path, search: bool, edits: int = 3) -> float:
     """The rebuild after one report's body changed, with the cache: what an editor waits
-    for after saving a report."""
+    for after saving a report; the median of `edits` edits one after the other."""
     shutil.rmtree(site / ".cache", ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
     build(site, out, BuildOptions(search=search))
     reports = sorted((site / "content" / "reports").glob("*.md"))
     report = reports[len(reports) // 2]
     original = report.read_bytes()
-    report.write_bytes(original + "\n新增一句用于测试增量构建。\n".encode())
+    times = []
     try:
-        started = time.perf_counter()
-        build(site, out, BuildOptions(search=search))
-        return time.perf_counter() - started
+        for edit in range(edits):
+            report.write_bytes(original + f"\n新增一句用于测试增量构建{edit}。\n".encode())
+            os.sync()  # (as above: the cold build's writing back is not the edit's time)
+            started = time.perf_counter()
+            build(site, out, BuildOptions(search=search))
+            times.append(time.perf_counter() - started)
+        return statistics.median(times)
     finally:
         report.write_bytes(original)
 
@@ -136,20 +142,26 @@ def queries(out: Path, repeat: int, from_disk: bool
     return results
 
 
-def measure(size: int, work: Path, repeat: int, edits: bool = True) -> dict:
+def measure(size: int, work: Path, repeat: int, edits: bool = True, browser: bool = True
+            ) -> dict:
     site = work / f"corpus-{size}"
     if not (site / "content").exists():
         write_corpus(size, site)
     out = work / f"out-{size}"
     row: dict = {"reports": size}
     say(f"{size}: cold builds")
-    row["cold_without"] = statistics.median(cold_build(site, out, False) for _ in range(repeat))
-    row["cold_with"] = statistics.median(cold_build(site, out, True) for _ in range(repeat))
+    without, with_search = [], []
+    for _ in range(repeat):  # in turn, so a busy spell on the machine falls on both
+        without.append(cold_build(site, out, False))
+        with_search.append(cold_build(site, out, True))
+    row["cold_without"], row["cold_with"] = map(statistics.median, (without, with_search))
+    row["cold_pairs"] = list(zip(without, with_search, strict=True))
     index_bytes, index_files = tree_size(out / "search")
     row["index_bytes"], row["index_files"] = index_bytes, index_files
-    say(f"{size}: queries")
-    row["http"] = queries(out, repeat, from_disk=False)
-    row["file"] = queries(out, repeat, from_disk=True)
+    if browser:
+        say(f"{size}: queries")
+        row["http"] = queries(out, repeat, from_disk=False)
+        row["file"] = queries(out, repeat, from_disk=True)
     if edits:
         say(f"{size}: one-report edits")
         row["edit_without"] = one_report_rebuild(site, work / f"edit-{size}", False)
@@ -181,7 +193,7 @@ def table(rows: list[dict]) -> str:
               "HTTP / file:// (ms) | Playwright waited, HTTP / file:// (ms) |",
               "|---:|---|---:|---:|---:|---:|"]
     for row in rows:
-        for query in QUERIES:
+        for query in QUERIES if "http" in row else ():
             http_ms, loaded, hits, http_wait = row["http"][query]
             file_ms, _, _, file_wait = row["file"][query]
             lines.append(f"| {row['reports']:,} | {query} | {hits} | {loaded / 1e3:.0f} | "
@@ -196,9 +208,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-edits", action="store_true",
                         help="leave out the one-report edits (four builds fewer)")
+    parser.add_argument("--no-browser", action="store_true",
+                        help="leave out the queries in Chromium (builds and edits only)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="ipr-search-bench-"))
-    rows = [measure(int(size), work, args.repeat, not args.no_edits)
+    rows = [measure(int(size), work, args.repeat, not args.no_edits, not args.no_browser)
             for size in args.sizes.split(",") if size]
     print(table(rows))
     results = Path(__file__).resolve().parent / "results"

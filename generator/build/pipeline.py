@@ -364,7 +364,7 @@ def _write(setup: Setup, model: Model, plan: OutputPlan, inputs: Inputs,
             if plan.search is not None and plan.search.needed:
                 found, indexed, searched = write_search_files(staging, plan.search,
                                                               setup.cache, setup.config,
-                                                              prepared)
+                                                              prepared, setup.jobs)
                 outputs.update(found)
             staging.commit(list(outputs))
         except BaseException:

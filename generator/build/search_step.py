@@ -9,6 +9,7 @@ wrote byte for byte is carried over.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -16,12 +17,17 @@ from typing import TYPE_CHECKING
 from ..errors import Problem
 from .cache import BuildCache, Output, Present, all_still_there
 from .keys import body_key
+from .workers import map_in_order
 from .writer import Staging, unchanged_files, write_file
 
 if TYPE_CHECKING:
     from ..pages.plan import PagePlan
     from ..search.index import Prepared, SearchDoc, Shard
     from ..source.settings import SiteConfig
+
+
+# Below this many documents a part, indexing on another core costs more than it saves.
+DOCS_PER_PART = 1000
 
 
 @dataclass(frozen=True)
@@ -99,21 +105,24 @@ def plan_search_after_edits(cache: BuildCache, out_dir: Path, new_keys: dict[str
 
 
 def write_search_files(staging: Staging, plan: SearchPlan, cache: BuildCache,
-                       config: SiteConfig, prepared: dict[str, Prepared] | None = None
-                       ) -> tuple[dict[str, Output], SearchFiles, int]:
+                       config: SiteConfig, prepared: dict[str, Prepared] | None = None,
+                       jobs: int = 1) -> tuple[dict[str, Output], SearchFiles, int]:
     """Put the index's files in the staging folder: the ones the last build wrote byte
     for byte are carried over. `prepared`: the documents the render step tokenised, by
-    output path (the others are made from the cache's rendered Markdown). Returns each
-    file's record, what was made, and how many files were written."""
+    output path (the others are made from the cache's rendered Markdown); the postings
+    and document files are made on `jobs` processes. Returns each file's record, what
+    was made, and how many files were written."""
     from ..search.index import build_index, doc_of, prepare
 
     if plan.patched is None:
         ready = prepared or {}
         bodies = _bodies(tuple(p for p in plan.plans if str(p.out_path) not in ready),
                          cache, config)
-        files = build_index([ready.get(str(page.out_path))
-                             or prepare(doc_of(page, bodies[str(page.out_path)]))
-                             for page in plan.plans])
+        documents = [ready.get(str(page.out_path))
+                     or prepare(doc_of(page, bodies[str(page.out_path)])) for page in plan.plans]
+        parts = min(2 * jobs, len(documents) // DOCS_PER_PART) if jobs > 1 else 1
+        files = build_index(documents, parts=max(1, parts), map_parts=functools.partial(
+            map_in_order, jobs=jobs, chunk_size=1, min_items=2))
         same = unchanged_files(staging.out_dir, files, cache.outputs)
         staging.carry_over(sorted(same))
         outputs = {}

@@ -30,16 +30,18 @@ def default_jobs() -> int:
 
 def map_in_order(func: Callable[[T], R], items: Sequence[T], jobs: int,
                  on_done: Callable[[int], None] | None = None,
-                 on_results: Callable[[int, list[R]], None] | None = None) -> list[R]:
-    """[func(item) for item in items], on `jobs` processes when that pays.
+                 on_results: Callable[[int, list[R]], None] | None = None,
+                 chunk_size: int = _CHUNK, min_items: int = MIN_PARALLEL_ITEMS) -> list[R]:
+    """[func(item) for item in items], on `jobs` processes when that pays: `chunk_size`
+    items at a time, forking only for `min_items` or more.
 
     With `on_results`, results are handed over a chunk at a time as they come, as
     (index of the chunk's first item, its results), in no set order, and none are kept:
     a cold build's rendered pages would otherwise all be held until the last is done."""
-    if jobs <= 1 or len(items) < MIN_PARALLEL_ITEMS or not _can_fork():
+    if jobs <= 1 or len(items) < min_items or not _can_fork():
         results: list[R] = []
-        for start in range(0, len(items), _CHUNK):
-            chunk = [func(item) for item in items[start:start + _CHUNK]]
+        for start in range(0, len(items), chunk_size):
+            chunk = [func(item) for item in items[start:start + chunk_size]]
             if on_results:
                 on_results(start, chunk)
             else:
@@ -53,10 +55,10 @@ def map_in_order(func: Callable[[T], R], items: Sequence[T], jobs: int,
 
     global _task
     context = multiprocessing.get_context("fork")
-    chunks = -(-len(items) // _CHUNK)
+    chunks = -(-len(items) // chunk_size)
     next_chunk, done = context.Value("l", 0), context.Value("l", 0)
     handed = context.Queue() if on_results else None  # the workers' chunks, as they come
-    _task = (func, items, next_chunk, done, handed, on_results)
+    _task = (func, items, next_chunk, done, handed, on_results, chunk_size)
     # Objects the workers inherit stay shared with this process as long as nothing writes
     # to their pages; the garbage collector's passes would, so it leaves them alone.
     gc.freeze()
@@ -119,16 +121,16 @@ def _take_chunks(after_each: Callable[[], None] | None = None) -> list[tuple[int
     are handed over as they come, this process's go to the caller's callback (and only
     their starts are returned), a worker's through the queue."""
     assert _task is not None  # set by map_in_order before it forks
-    func, items, next_chunk, done, handed, on_results = _task
+    func, items, next_chunk, done, handed, on_results, chunk_size = _task
     mine = after_each is not None
     taken: list[tuple[int, list]] = []
     while True:
         with next_chunk.get_lock():
-            start = next_chunk.value * _CHUNK
+            start = next_chunk.value * chunk_size
             next_chunk.value += 1
         if start >= len(items):
             return taken
-        stop = min(start + _CHUNK, len(items))
+        stop = min(start + chunk_size, len(items))
         chunk = [func(items[index]) for index in range(start, stop)]
         if handed is None:
             taken.append((start, chunk))

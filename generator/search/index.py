@@ -27,15 +27,18 @@ gives the bytes a build from scratch would.
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import operator
 import re
 import zlib
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from bisect import bisect_left
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html import unescape
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -83,10 +86,6 @@ class SearchDoc:
         """Everything a query is matched against, in the order the search page joins it."""
         return "\n".join((self.title, " ".join(self.tags), self.place, " ".join(self.region),
                           self.text, self.source))
-
-    def filter_tokens(self) -> list[str]:
-        return [f"#region:{r}" for r in self.region] + [f"#tag:{t}" for t in self.tags] + \
-            ([f"#year:{self.year}"] if self.year else [])
 
     def row(self) -> list:
         return [self.url, self.title, self.date, self.place, list(self.region),
@@ -192,13 +191,17 @@ def _code(gap: int) -> str:
     return "".join(reversed(digits))
 
 
+def _codes_up_to(top: int) -> None:
+    """`_codes[gap]` is `_code(gap)` for every gap below `top`."""
+    if len(_codes) < top:
+        _codes.extend(_code(gap) for gap in range(len(_codes), top))
+
+
 def encode(numbers: list[int]) -> str:
     """Ascending document numbers as a string of gaps (the first from -1)."""
     if not numbers:
         return ""
-    top = numbers[-1] + 2
-    if len(_codes) < top:
-        _codes.extend(_code(gap) for gap in range(len(_codes), top))
+    _codes_up_to(numbers[-1] + 2)
     return "".join(map(_codes.__getitem__, map(operator.sub, numbers, chain((-1,), numbers))))
 
 
@@ -279,7 +282,7 @@ def script(kind: str, number: int, data: object) -> bytes:
     handed over compressed (raw DEFLATE, in base64: "docz"), as the browser's
     DecompressionStream reads them: the text of the archive is most of the index."""
     if kind == "docs":
-        packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
+        packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9)
         packed = packer.compress(_json(data).encode()) + packer.flush()
         return f'window.__iprSearch.docz({number},"{base64.b64encode(packed).decode()}");\n' \
             .encode()
@@ -326,38 +329,155 @@ def _unprepared(ready: Prepared) -> SearchDoc:
                      tuple(tags.split("\0")) if tags else (), year, text, source)
 
 
-def build_index(docs: list[SearchDoc] | list[Prepared], shards: int | None = None
-                ) -> dict[PurePosixPath, bytes]:
+def build_index(docs: list[SearchDoc] | list[Prepared], shards: int | None = None,
+                map_parts: Callable[[Callable[[int], Part], list[int]], list[Part]] | None
+                = None, parts: int = 1) -> dict[PurePosixPath, bytes]:
     """Every file of the index of these documents (or prepared documents), numbered in
-    this order."""
+    this order. The documents are indexed in `parts` runs of consecutive numbers, each
+    alone (`index_part`), then joined: `map_parts(func, starts)` may run them on other
+    cores (forked after `docs` is made, so nothing big is sent to them); the bytes are
+    the same however many parts and wherever they ran."""
     ready = [entry if isinstance(entry, tuple) else prepare(entry) for entry in docs]
     count = shard_count(len(ready)) if shards is None else shards
-    body: dict[str, list[int]] = {}
-    title: dict[str, list[int]] = {}
-    frequent: dict[str, list[int]] = {}
-    every = [_unprepared(entry) for entry in ready]
-    for number, (doc, entry) in enumerate(zip(every, ready, strict=True)):
-        listed, titled = entry[9], entry[10]
-        for token in chain(listed.split("\0") if listed else (), doc.filter_tokens()):
-            found = body.get(token)
-            if found is None:
-                body[token] = [number]
-            else:
-                found.append(number)
-        for token in titled.split("\0") if titled else ():
-            title.setdefault(token, []).append(number)
-        for token in entry[11].split("\0") if entry[11] else ():
-            frequent.setdefault(token, []).append(number)
+    size = -(-len(ready) // max(1, parts))
+    size = max(DOCS_PER_FILE, -(-size // DOCS_PER_FILE) * DOCS_PER_FILE)
+    starts = list(range(0, len(ready), size)) or [0]
+    with _collector_off():
+        made = (map_parts or _map)(lambda start: index_part(ready, start, start + size), starts)
+        return _join_parts(ready, made, count)
+
+
+def _map(func: Callable[[int], Part], starts: list[int]) -> list[Part]:
+    return [func(start) for start in starts]
+
+
+@contextmanager
+def _collector_off() -> Iterator[None]:
+    """Indexing makes millions of strings and lists and no reference cycles: the garbage
+    collector's passes over them (and over everything else the build holds) would cost
+    more than the index, and more than linearly with the archive's size."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# The postings of documents start..stop-1: for each token, its first and last document
+# and the gaps after the first as `encode` writes them, so that the parts' lists join
+# into the whole list's without decoding; and the document files of those documents.
+Postings = dict[str, tuple[int, int, str, int]]  # first, last, gaps, how many
+# For each token some document of the part holds FREQUENT times or more: the places of
+# those documents in the part's list of the token.
+Frequent = dict[str, list[int]]
+Part = tuple[Postings, Postings, Frequent, dict[PurePosixPath, bytes]]
+
+
+def index_part(ready: list[Prepared], start: int, stop: int) -> Part:
+    """The postings and document files of documents start..stop-1 (start a multiple of
+    DOCS_PER_FILE) of `ready`."""
+    assert start % DOCS_PER_FILE == 0
+    stop = min(stop, len(ready))
+    body: defaultdict[str, list[int]] = defaultdict(list)
+    title: defaultdict[str, list[int]] = defaultdict(list)
+    often: defaultdict[str, list[int]] = defaultdict(list)
+    add_body, add_title, add = body.__getitem__, title.__getitem__, list.append
+    for number in range(start, stop):
+        entry = ready[number]
+        listed, titled, region, tags, year = entry[9], entry[10], entry[4], entry[5], entry[6]
+        if entry[11]:
+            deque(map(add, map(often.__getitem__, entry[11].split("\0")), repeat(number)), 0)
+        found = listed.split("\0") if listed else []
+        # Filter values, as `#kind:value` tokens of their own.
+        found += [f"#region:{r}" for r in region.split("\0")] if region else []
+        found += [f"#tag:{t}" for t in tags.split("\0")] if tags else []
+        found += [f"#year:{year}"] if year else []
+        # The same as `for token in found: body[token].append(number)`, without a step of
+        # the interpreter for each of the millions of postings.
+        deque(map(add, map(add_body, found), repeat(number)), 0)
+        if titled:
+            deque(map(add, map(add_title, titled.split("\0")), repeat(number)), 0)
+    _codes_up_to(stop + 1)
+    files = {}
+    for first in range(start, stop, DOCS_PER_FILE):
+        rows = [_row(entry) for entry in ready[first:first + DOCS_PER_FILE]]
+        files[doc_path(first // DOCS_PER_FILE)] = script("docs", first // DOCS_PER_FILE, rows)
+    # Only documents that hold a token have a place in its list, so the frequent ones'
+    # places are found in it; tokens no document holds often are most, and cost nothing.
+    frequent = {token: [bisect_left(body[token], number) for number in numbers]
+                for token, numbers in often.items()}
+    return _pieces(body), _pieces(title), frequent, files
+
+
+def _pieces(postings: dict[str, list[int]]) -> Postings:
+    code = _codes.__getitem__
+    return {token: (numbers[0], numbers[-1],
+                    "".join(map(code, map(operator.sub, numbers[1:], numbers))), len(numbers))
+            for token, numbers in postings.items()}
+
+
+def _join_parts(ready: list[Prepared], parts: list[Part], count: int
+                ) -> dict[PurePosixPath, bytes]:
+    body: dict[str, list[tuple[int, int, str, int]]] = {}
+    title: dict[str, list[tuple[int, int, str, int]]] = {}
+    places: dict[str, list[int]] = {}  # of the frequent documents in the whole list
+    files: dict[PurePosixPath, bytes] = {}
+    for part_body, part_title, part_frequent, part_files in parts:
+        for token, here in part_frequent.items():  # after the earlier parts' documents
+            offset = sum(piece[3] for piece in body.get(token, ()))
+            places.setdefault(token, []).extend(offset + place for place in here)
+        for joined, part in ((body, part_body), (title, part_title)):
+            for token, piece in part.items():
+                pieces = joined.get(token)
+                if pieces is None:
+                    joined[token] = [piece]
+                else:
+                    pieces.append(piece)
+        files.update(part_files)
     by_shard: list[dict[str, str | list[str]]] = [{} for _ in range(count)]
-    for token, numbers in body.items():
-        by_shard[shard_of(token, count)][token] = _entry(numbers, title.get(token),
-                                                         frequent.get(token))
-    files = {shard_path(n): script("shard", n, data) for n, data in enumerate(by_shard)}
-    for start in range(0, len(every), DOCS_PER_FILE):
-        rows = [doc.row() for doc in every[start:start + DOCS_PER_FILE]]
-        files[doc_path(start // DOCS_PER_FILE)] = script("docs", start // DOCS_PER_FILE, rows)
-    files[META] = meta_script(every, count)
+    for token, pieces in body.items():
+        titled = title.get(token)
+        often = places.get(token)
+        if often:
+            entry: str | list[str] = [_joined(pieces), _joined(titled) if titled else "",
+                                      _bits(often)]
+        elif titled:
+            entry = [_joined(pieces), _joined(titled)]
+        else:
+            entry = _joined(pieces)
+        by_shard[shard_of(token, count)][token] = entry
+    files.update((shard_path(n), script("shard", n, data)) for n, data in enumerate(by_shard))
+    files[META] = meta_script([_unprepared(entry) for entry in ready], count)
     return dict(sorted(files.items()))
+
+
+def _joined(pieces: list[tuple[int, int, str, int]]) -> str:
+    """The posting list of the parts' pieces, as `encode` writes the whole list."""
+    if len(pieces) == 1:
+        first, _, rest, _ = pieces[0]
+        return _code(first + 1) + rest
+    out: list[str] = []
+    last = -1
+    for first, end, rest, _ in pieces:
+        out += (_code(first - last), rest)
+        last = end
+    return "".join(out)
+
+
+def _bits(places: list[int]) -> str:
+    """`encode_bits` of the documents at these places (ascending) of a token's list."""
+    values = [0] * (places[-1] // 6 + 1)
+    for place in places:
+        values[place // 6] |= 1 << (place % 6)
+    return "".join(_BITS[value] for value in values)
+
+
+def _row(entry: Prepared) -> list:
+    url, title, date, place, region, tags, year, text, source, _, _, _ = entry
+    return [url, title, date, place, region.split("\0") if region else [],
+            tags.split("\0") if tags else [], year, text, source]
 
 
 def meta_script(docs: list[SearchDoc], shards: int) -> bytes:

@@ -2,6 +2,8 @@
 patches only the index files it touches, to the bytes of a clean build."""
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -50,6 +52,30 @@ def test_the_index_is_written_with_the_site(sharded_site):
         assert cache.outputs["search/meta.js"].key == state.key
     finally:
         cache.close()
+
+
+def test_an_index_made_on_two_cores_is_the_one_made_on_one(make_site, monkeypatch, tmp_path):
+    import generator.build.search_step as step
+
+    monkeypatch.setattr(step, "DOCS_PER_PART", 2)  # the 10 reports in parts, forked
+    ran = tmp_path / "ran"
+    part = index.index_part
+
+    def index_part(*args):
+        time.sleep(0.2)  # long enough that the forked worker takes a part too
+        with ran.open("a") as log:
+            log.write(f"{os.getpid()}\n")
+        return part(*args)
+
+    monkeypatch.setattr(index, "index_part", index_part)
+    site = make_site(corpus_files())
+    build(site, tmp_path / "one", BuildOptions(jobs=1, use_cache=False))
+    assert len(set(ran.read_text().split())) == 1
+    ran.unlink()
+    build(site, tmp_path / "two", BuildOptions(jobs=2, use_cache=False))
+    assert len(set(ran.read_text().split())) == 2  # this process and a forked one
+    one, two = tree_bytes(tmp_path / "one" / "search"), tree_bytes(tmp_path / "two" / "search")
+    assert one == two and len(one) > 4
 
 
 def test_a_rebuild_without_changes_keeps_every_index_file(sharded_site):

@@ -46,6 +46,11 @@ def slow_pid(item: int) -> tuple[int, int]:
     return item * item, os.getpid()
 
 
+def slower_pid(item: int) -> tuple[int, int]:
+    time.sleep(0.1)  # a large item: the forked worker is up before this process is done
+    return item * item, os.getpid()
+
+
 def test_results_come_back_in_order_from_every_process():
     items = list(range(workers.MIN_PARALLEL_ITEMS + 200))
     counted: list[int] = []
@@ -61,6 +66,15 @@ def test_few_items_or_one_job_stay_in_this_process():
         results = workers.map_in_order(slow_pid, items, jobs=jobs)
         assert {pid for _, pid in results} == {os.getpid()}
         assert [square for square, _ in results] == [i * i for i in items]
+
+
+def test_a_few_large_items_can_go_to_other_processes_one_at_a_time():
+    items = list(range(6))
+    results = workers.map_in_order(slower_pid, items, jobs=2, chunk_size=1, min_items=2)
+    assert [square for square, _ in results] == [i * i for i in items]
+    assert len({pid for _, pid in results}) == 2
+    assert workers.map_in_order(slow_pid, [3], jobs=2, chunk_size=1, min_items=2) == [
+        (9, os.getpid())]
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

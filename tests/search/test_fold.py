@@ -2,7 +2,11 @@
 length; tokens are CJK characters, their pairs, and Latin words."""
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator.search.fold import fold, fold_pairs, token_counts, tokens
 
@@ -66,3 +70,51 @@ def test_token_counts_count_what_tokens_lists():
     assert set(counts) == tokens(text)
     assert counts["专利"] == 3 and counts["专"] == 3 and counts["利和"] == 1
     assert counts["pct"] == 2 and counts["2024"] == 1
+
+
+def _counts_one_by_one(folded: str) -> Counter[str]:
+    """The tokens and how often each occurs, as their definition reads, a character at a
+    time."""
+    import re
+
+    from generator.search.fold import CJK, WORD
+
+    cjk, word = re.compile(f"[{CJK}]"), re.compile(f"[{WORD}]")
+    found: Counter[str] = Counter()
+    current = ""
+    for index, char in enumerate(folded):
+        if cjk.fullmatch(char):
+            found[char] += 1
+            if index and cjk.fullmatch(folded[index - 1]):
+                found[folded[index - 1] + char] += 1
+        if word.fullmatch(char):
+            current += char
+        elif current:
+            found[current] += 1
+            current = ""
+    if current:
+        found[current] += 1
+    return found
+
+
+def _tokens_one_by_one(folded: str) -> set[str]:
+    return set(_counts_one_by_one(folded))
+
+
+ALPHABET = list("知識产权局专利aZ09é 𠀀，。\n-中国ア한")
+
+
+@given(st.text(alphabet=st.sampled_from(ALPHABET), max_size=40))
+def test_tokens_are_every_character_pair_and_word(text):
+    assert tokens(fold(text)) == _tokens_one_by_one(fold(text))
+
+
+@given(st.text(alphabet=st.sampled_from(ALPHABET), max_size=60))
+def test_token_counts_count_every_occurrence(text):
+    assert token_counts(fold(text)) == _counts_one_by_one(fold(text))
+
+
+def test_folding_leaves_characters_past_the_table_as_they_are():
+    text = "\U0003134a\U0001f600\u00e9"
+    assert fold(text) == text
+    assert fold("知識產權\U0003134a") == "知识产权\U0003134a"

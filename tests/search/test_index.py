@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path, PurePosixPath
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.search.fold import fold
 from generator.search.index import (
+    FREQUENT,
     META,
     IndexUnreadable,
     SearchDoc,
@@ -117,6 +120,56 @@ def test_the_index_is_deterministic_and_sorted(tmp_path):
         kind, _, value = read_script(data)
         if kind == "shard":
             assert list(value) == sorted(value)
+
+
+@pytest.mark.parametrize("parts", [2, 3, 7, 50])
+def test_the_index_in_parts_is_the_index_whole(parts):
+    """Parts of documents indexed apart (on other cores, in a build) join into the same
+    bytes as one pass over them all."""
+    docs = corpus_docs() * 5  # more documents than parts, the same tokens again and again
+    whole = build_index(docs, 4)
+    assert build_index(docs, 4, parts=parts) == whole
+    ran: list[int] = []
+
+    def elsewhere(func, starts):
+        ran.extend(starts)
+        return [func(start) for start in reversed(starts)][::-1]
+
+    assert build_index(docs, 4, map_parts=elsewhere, parts=parts) == whole
+    assert 1 < len(ran) <= parts and ran == sorted(ran) and ran[0] == 0
+
+
+@pytest.mark.parametrize("parts", [1, 7])
+def test_every_token_marks_exactly_the_documents_holding_it_three_times(parts):
+    """The frequent tier, against counts made apart from the index: for every token of
+    every shard, its bits mark the documents whose folded text holds it FREQUENT times or
+    more, in one pass and joined from parts alike."""
+    docs = corpus_docs() * 5
+    counts = [Counter(_occurrences(fold(doc.indexed_text()))) for doc in docs]
+    files = build_index(docs, 4, parts=parts)
+    checked = 0
+    for path, data in files.items():
+        if path.parent.name != "idx":
+            continue
+        _, _, shard = read_script(data)
+        assert isinstance(shard, dict)
+        for token, entry in shard.items():
+            body = decode(entry if isinstance(entry, str) else entry[0])
+            bits = entry[2] if isinstance(entry, list) and len(entry) > 2 else ""
+            often = [n for n in body if counts[n][token] >= FREQUENT]
+            assert decode_bits(body, bits) == often, token
+            checked += bool(often)
+    assert checked > 20  # the corpus does hold tokens three times over
+
+
+def _occurrences(folded: str) -> list[str]:
+    """Every occurrence of every token, found by sliding over the text."""
+    found = re.findall(r"[0-9a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u024f]+", folded)
+    runs = re.findall(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+                      r"\uac00-\ud7af]+", folded)
+    for run in runs:
+        found += list(run) + [run[i:i + 2] for i in range(len(run) - 1)]
+    return found
 
 
 HOSTILE = "<img src=x onerror=alert(1)>\"'</script><!--\u2028\u2029&amp;"
