@@ -223,16 +223,16 @@ def decode(text: str) -> list[int]:
 def encode_bits(body: list[int], chosen: set[int]) -> str:
     """Which of `body`'s documents are `chosen`, a bit each in order, six to a character
     (the first the lowest), trailing zeros left out."""
-    chars, value = [], 0
-    for place, number in enumerate(body):
-        if number in chosen:
-            value |= 1 << (place % 6)
-        if place % 6 == 5:
-            chars.append(_BITS[value])
-            value = 0
-    if value:
-        chars.append(_BITS[value])
-    return "".join(chars).rstrip("A")
+    return bits_of_places([place for place, number in enumerate(body) if number in chosen])
+
+
+def bits_of_places(places: list[int]) -> str:
+    """The bit string with these places (ascending) of a list set: what `encode_bits`
+    writes, from places the index already knows (see `_join_parts`)."""
+    values = [0] * (places[-1] // 6 + 1 if places else 0)
+    for place in places:
+        values[place // 6] |= 1 << (place % 6)
+    return "".join(_BITS[value] for value in values)
 
 
 def decode_bits(body: list[int], text: str) -> list[int]:
@@ -442,7 +442,7 @@ def _join_parts(ready: list[Prepared], parts: list[Part], count: int
         often = places.get(token)
         if often:
             entry: str | list[str] = [_joined(pieces), _joined(titled) if titled else "",
-                                      _bits(often)]
+                                      bits_of_places(often)]
         elif titled:
             entry = [_joined(pieces), _joined(titled)]
         else:
@@ -464,14 +464,6 @@ def _joined(pieces: list[tuple[int, int, str, int]]) -> str:
         out += (_code(first - last), rest)
         last = end
     return "".join(out)
-
-
-def _bits(places: list[int]) -> str:
-    """`encode_bits` of the documents at these places (ascending) of a token's list."""
-    values = [0] * (places[-1] // 6 + 1)
-    for place in places:
-        values[place // 6] |= 1 << (place % 6)
-    return "".join(_BITS[value] for value in values)
 
 
 def _row(entry: Prepared) -> list:
