@@ -26,8 +26,9 @@ if TYPE_CHECKING:
     from ..source.settings import SiteConfig
 
 
-# Below this many documents a part, indexing on another core costs more than it saves.
-DOCS_PER_PART = 1000
+# The index's document files are made (and compressed) on every core, this many at a time,
+# if there are two chunks or more.
+DOC_FILES_A_CHUNK = 64
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,9 @@ def write_search_files(staging: Staging, plan: SearchPlan, cache: BuildCache,
                          cache, config)
         documents = [ready.get(str(page.out_path))
                      or prepare(doc_of(page, bodies[str(page.out_path)])) for page in plan.plans]
-        parts = min(2 * jobs, len(documents) // DOCS_PER_PART) if jobs > 1 else 1
-        files = build_index(documents, parts=max(1, parts), map_parts=functools.partial(
-            map_in_order, jobs=jobs, chunk_size=1, min_items=2))
+        files = build_index(documents, map_files=functools.partial(
+            map_in_order, jobs=jobs, chunk_size=DOC_FILES_A_CHUNK,
+            min_items=2 * DOC_FILES_A_CHUNK))
         same = unchanged_files(staging.out_dir, files, cache.outputs)
         staging.carry_over(sorted(same))
         outputs = {}

@@ -11,6 +11,12 @@ Tokens are what the index lists reports under: every CJK character and every ove
 pair of CJK characters in a run of them (a query of two or more characters is found
 through its pairs, one of one character through the character itself), and every Latin
 word or number.
+
+`tokens` says what they are, a few regular-expression scans. A build finds a report's CJK
+tokens as numbers instead (`token_codes`): a character is its code point, a pair its
+first code point times 2**21 plus its second; NumPy finds them and counts them a whole
+text at a time, where a scan makes a Python string of every pair (four fifths of the
+index's time), and the index sorts numbers (index.py). `token_of` reads a number back.
 """
 from __future__ import annotations
 
@@ -19,9 +25,13 @@ from collections import Counter
 from functools import cache
 from importlib import resources
 
+import numpy as np
+
 # CJK: kana, ideographs (extension A, the main block, compatibility, extensions B on),
 # Hangul syllables. A query's runs of these are searched by character pairs.
-CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0003ffff"
+CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
+              (0xAC00, 0xD7AF), (0x20000, 0x3FFFF))
+CJK = "".join(f"{chr(low)}-{chr(high)}" for low, high in CJK_RANGES)
 WORD = "0-9a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u024f"  # after folding
 _PAIRS = re.compile(f"[{CJK}]{{2}}")
 _ODD_PAIRS = re.compile(f"(?<=[{CJK}])[{CJK}]{{2}}")
@@ -68,11 +78,46 @@ def tokens(folded: str) -> set[str]:
     return found
 
 
+PAIR = 1 << 21  # a pair's number: its first code point times PAIR plus its second
+
+
+@cache
+def _is_cjk() -> np.ndarray:
+    """Whether each code point is CJK, by its number."""
+    table = np.zeros(0x110000, dtype=bool)
+    for low, high in CJK_RANGES:
+        table[low:high + 1] = True
+    return table
+
+
+def token_codes(folded: str) -> tuple[np.ndarray, np.ndarray]:
+    """The CJK tokens of a folded text as numbers, ascending, each once (uint64), and how
+    often the text holds each (int64)."""
+    points = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    cjk = _is_cjk()[points]
+    both = cjk[:-1] & cjk[1:]  # pairs: a character and the next are CJK
+    found = np.concatenate((points[cjk], points[:-1][both].astype(np.uint64) * PAIR
+                            + points[1:][both]), dtype=np.uint64)
+    found.sort()
+    if not len(found):
+        return found, np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], found[1:] != found[:-1])))
+    return found[starts], np.diff(np.append(starts, len(found)))
+
+
+def token_of(code: int) -> str:
+    """The token a number of `token_codes` stands for."""
+    return chr(code) if code < PAIR else chr(code // PAIR) + chr(code % PAIR)
+
+
+def word_counts(folded: str) -> Counter[str]:
+    """The Latin words and numbers of a folded text, and how often it holds each."""
+    return Counter(_WORDS.findall(folded))
+
+
 def token_counts(folded: str) -> Counter[str]:
-    """How often a folded text holds each of its tokens (`tokens`): the same scans, each
-    occurrence counted (Counter counts a list in C)."""
-    counts = Counter(_PAIRS.findall(folded))
-    counts.update(_ODD_PAIRS.findall(folded))
-    counts.update(_CHARS.findall(folded))
-    counts.update(_WORDS.findall(folded))
-    return counts
+    """How often a folded text holds each of its tokens (`tokens`)."""
+    codes, counts = token_codes(folded)
+    found = word_counts(folded)
+    found.update(dict(zip(map(token_of, codes.tolist()), counts.tolist(), strict=True)))
+    return found

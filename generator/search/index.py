@@ -32,19 +32,20 @@ import json
 import operator
 import re
 import zlib
-from bisect import bisect_left
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html import unescape
-from itertools import chain, repeat
+from itertools import chain, pairwise
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from .. import urls
 from ..digests import digest
-from .fold import fold, fold_pairs, token_counts, tokens
+from .fold import PAIR, fold, fold_pairs, token_codes, token_counts, token_of, word_counts
 
 if TYPE_CHECKING:
     from ..pages.plan import PagePlan
@@ -245,12 +246,9 @@ def decode_bits(body: list[int], text: str) -> list[int]:
             if values[place // 6] >> (place % 6) & 1]
 
 
-def _entry(body: list[int], title: list[int] | None, frequent: list[int] | None = None
-           ) -> str | list[str]:
-    bits = encode_bits(body, set(frequent)) if frequent else ""
-    if bits:
-        return [encode(body), encode(title or []), bits]
-    return [encode(body), encode(title)] if title else encode(body)
+def _entry(body: list[int], title: list[int], frequent: list[int]) -> str | list[str]:
+    return _entry_of(encode(body), encode(title),
+                     encode_bits(body, set(frequent)) if frequent else "")
 
 
 def _parts(entry: str | list[str]) -> tuple[list[int], list[int], list[int]]:
@@ -306,54 +304,76 @@ def read_script(data: bytes) -> tuple[str, int, object]:
         raise IndexUnreadable(str(exc)) from None
 
 
-# A document ready for `build_index`: its fields (region and tags "\0"-joined), then its
-# tokens and its title's, "\0"-joined, then those it holds FREQUENT times or more. Strings
-# only: a build holds one for every page until the index is made, and a tuple of strings
-# is no work for the garbage collector (a dataclass would be, on every pass: quadratic
-# time at 30,000 reports).
-Prepared = tuple[str, str, str, str, str, str, str, str, str, str, str, str]
+# A document ready for `build_index`: its fields (region and tags "\0"-joined); its CJK
+# tokens as numbers (fold.token_codes: uint64, ascending) and a byte for each, 1 if it
+# holds the token FREQUENT times or more; its words and those it holds FREQUENT times or
+# more, "\0"-joined; its title's CJK tokens as numbers and its title's words. Strings and
+# bytes only: a build holds one for every page until the index is made, and neither is
+# work for the garbage collector (a dataclass would be, on every pass: quadratic time at
+# 30,000 reports).
+Prepared = tuple[str, str, str, str, str, str, str, str, str, bytes, bytes, str, str, bytes,
+                 str]
 
 
 def prepare(doc: SearchDoc) -> Prepared:
     """A document with its tokens, ready for `build_index`: the part of indexing that
     one document alone decides, done where the page is rendered (on every core)."""
-    every, frequent = counted(fold(doc.indexed_text()))
+    folded, title = fold(doc.indexed_text()), fold(doc.title)
+    codes, counts = token_codes(folded)
+    words = word_counts(folded)
     return (doc.url, doc.title, doc.date, doc.place, "\0".join(doc.region),
             "\0".join(doc.tags), doc.year, doc.text, doc.source,
-            "\0".join(every), "\0".join(tokens(fold(doc.title))), "\0".join(frequent))
+            codes.tobytes(), (counts >= FREQUENT).astype(np.uint8).tobytes(),
+            "\0".join(words), "\0".join(word for word, n in words.items() if n >= FREQUENT),
+            token_codes(title)[0].tobytes(), "\0".join(word_counts(title)))
 
 
 def _unprepared(ready: Prepared) -> SearchDoc:
-    url, title, date, place, region, tags, year, text, source, _, _, _ = ready
+    url, title, date, place, region, tags, year, text, source = ready[:9]
     return SearchDoc(url, title, date, place, tuple(region.split("\0")) if region else (),
                      tuple(tags.split("\0")) if tags else (), year, text, source)
 
 
 def build_index(docs: list[SearchDoc] | list[Prepared], shards: int | None = None,
-                map_parts: Callable[[Callable[[int], Part], list[int]], list[Part]] | None
-                = None, parts: int = 1) -> dict[PurePosixPath, bytes]:
+                map_files: Callable[[Callable[[int], bytes], list[int]], list[bytes]] | None
+                = None) -> dict[PurePosixPath, bytes]:
     """Every file of the index of these documents (or prepared documents), numbered in
-    this order. The documents are indexed in `parts` runs of consecutive numbers, each
-    alone (`index_part`), then joined: `map_parts(func, starts)` may run them on other
-    cores (forked after `docs` is made, so nothing big is sent to them); the bytes are
-    the same however many parts and wherever they ran."""
+    this order. `map_files(func, numbers)` may make the document files on other cores
+    (forked after `docs` is made, so nothing big is sent to them); the bytes are the same
+    wherever they were made."""
     ready = [entry if isinstance(entry, tuple) else prepare(entry) for entry in docs]
     count = shard_count(len(ready)) if shards is None else shards
-    size = -(-len(ready) // max(1, parts))
-    size = max(DOCS_PER_FILE, -(-size // DOCS_PER_FILE) * DOCS_PER_FILE)
-    starts = list(range(0, len(ready), size)) or [0]
     with _collector_off():
-        made = (map_parts or _map)(lambda start: index_part(ready, start, start + size), starts)
-        return _join_parts(ready, made, count)
+        by_shard: list[dict[str, str | list[str]]] = [{} for _ in range(count)]
+        # CJK tokens, all documents' at once, as numbers.
+        codes, lists, bits = _postings_of_codes([entry[9] for entry in ready],
+                                                [entry[10] for entry in ready])
+        titled = dict(zip(*_postings_of_codes([entry[13] for entry in ready])[:2], strict=True))
+        for code, shard, listed, marked in zip(codes, _shards_of_codes(codes, count), lists,
+                                               bits, strict=True):
+            by_shard[shard][token_of(code)] = _entry_of(listed, titled.get(code, ""), marked)
+        # Words and filter values, a few a document, as strings.
+        body, title, frequent = _postings_of_words(ready)
+        for token, numbers in body.items():
+            often = frequent.get(token)
+            by_shard[shard_of(token, count)][token] = _entry_of(
+                encode(numbers), encode(title.get(token, [])),
+                encode_bits(numbers, set(often)) if often else "")
+        files = {shard_path(n): script("shard", n, data) for n, data in enumerate(by_shard)}
+        numbers = list(range(-(-len(ready) // DOCS_PER_FILE)))
+        made = (map_files or _map)(lambda file: _doc_file(ready, file), numbers)
+        files.update(zip(map(doc_path, numbers), made, strict=True))
+        files[META] = meta_script([_unprepared(entry) for entry in ready], count)
+        return dict(sorted(files.items()))
 
 
-def _map(func: Callable[[int], Part], starts: list[int]) -> list[Part]:
-    return [func(start) for start in starts]
+def _map(func: Callable[[int], bytes], numbers: list[int]) -> list[bytes]:
+    return [func(number) for number in numbers]
 
 
 @contextmanager
 def _collector_off() -> Iterator[None]:
-    """Indexing makes millions of strings and lists and no reference cycles: the garbage
+    """Indexing makes millions of strings and no reference cycles: the garbage
     collector's passes over them (and over everything else the build holds) would cost
     more than the index, and more than linearly with the archive's size."""
     enabled = gc.isenabled()
@@ -365,109 +385,137 @@ def _collector_off() -> Iterator[None]:
             gc.enable()
 
 
-# The postings of documents start..stop-1: for each token, its first and last document
-# and the gaps after the first as `encode` writes them, so that the parts' lists join
-# into the whole list's without decoding; and the document files of those documents.
-Postings = dict[str, tuple[int, int, str, int]]  # first, last, gaps, how many
-# For each token some document of the part holds FREQUENT times or more: the places of
-# those documents in the part's list of the token.
-Frequent = dict[str, list[int]]
-Part = tuple[Postings, Postings, Frequent, dict[PurePosixPath, bytes]]
+_LAST_BYTES = np.frombuffer(_LAST.encode(), dtype=np.uint8)
+_MORE_BYTES = np.frombuffer(_MORE.encode(), dtype=np.uint8)
+_BITS_BYTES = np.frombuffer(_BITS.encode(), dtype=np.uint8)
 
 
-def index_part(ready: list[Prepared], start: int, stop: int) -> Part:
-    """The postings and document files of documents start..stop-1 (start a multiple of
-    DOCS_PER_FILE) of `ready`."""
-    assert start % DOCS_PER_FILE == 0
-    stop = min(stop, len(ready))
+def _postings_of_codes(documents: list[bytes], often: list[bytes] | None = None
+                       ) -> tuple[list[int], list[str], list[str]]:
+    """For the CJK tokens of documents 0, 1, … (each its `token_codes` as bytes, and a
+    byte for each, 1 where it holds the token often): the tokens, ascending, with their
+    posting lists as `encode` writes them and the bits of the documents holding them
+    often as `encode_bits` writes them ("" for none). One sort of every (token, document)
+    pair, as one number, and a few passes of NumPy over them: a step of the interpreter
+    for each of the millions of postings is what this saves."""
+    found = [np.frombuffer(codes, dtype=np.uint64) for codes in documents]
+    total = sum(map(len, found))
+    if not total:
+        return [], [], []
+    # A pair's number is below 2**39 (fold.PAIR times a code point below 0x40000): the
+    # document's number and a bit for "often" fit in the 25 bits below it. (Arrays are
+    # made in place where they can be: memory a process touches the first time costs
+    # more here than the arithmetic.)
+    shift = max(1, len(documents).bit_length()) + 1
+    assert shift <= 25, "too many documents for one index"
+    keys = np.concatenate(found)
+    keys <<= np.uint64(shift)
+    low = np.repeat(np.arange(len(documents), dtype=np.uint32) << 1,
+                    [len(codes) for codes in found])
+    if often is not None:
+        low |= np.frombuffer(b"".join(often), dtype=np.uint8)
+    keys |= low
+    del low
+    keys.sort()
+    scratch = np.empty(total, dtype=np.uint64)
+    # Where a token's postings start: the pair above it differs in the token's bits.
+    np.bitwise_xor(keys[1:], keys[:-1], out=scratch[1:])
+    scratch[0] = np.uint64(1) << np.uint64(shift)
+    starts = np.flatnonzero(scratch >= np.uint64(1) << np.uint64(shift))
+    codes = (keys[starts] >> np.uint64(shift)).tolist()
+    np.right_shift(keys, np.uint64(1), out=scratch)
+    scratch &= np.uint64((1 << (shift - 1)) - 1)
+    gaps = np.empty(total, dtype=np.int32)  # from the document before, in the token's list
+    np.subtract(scratch[1:], scratch[:-1], out=gaps[1:], casting="unsafe")
+    gaps[starts] = scratch[starts] + np.uint64(1)  # a token's first document: from -1
+    del scratch
+    text, ends = _gap_text(gaps)
+    del gaps
+    cuts = [0, *ends[starts[1:] - 1].tolist(), len(text)]
+    lists = [text[begin:end] for begin, end in pairwise(cuts)]
+    bits = [""] * len(codes)
+    if often is not None:
+        flagged = np.flatnonzero(keys & np.uint64(1))
+        if len(flagged):
+            owner = np.searchsorted(starts, flagged, side="right") - 1  # token of each
+            places = flagged - starts[owner]  # in its token's list
+            holders, first = np.unique(owner, return_index=True)
+            sizes = places[np.append(first[1:], len(flagged)) - 1] // 6 + 1  # characters
+            at = np.cumsum(sizes) - sizes
+            slots = np.repeat(at, np.diff(np.append(first, len(flagged)))) + places // 6
+            values = np.bincount(slots, weights=1 << places % 6, minlength=int(sizes.sum()))
+            chars = _BITS_BYTES[values.astype(np.int64)].tobytes().decode("ascii")
+            edges = np.append(at, len(chars)).tolist()
+            for holder, (begin, end) in zip(holders.tolist(), pairwise(edges), strict=True):
+                bits[holder] = chars[begin:end]
+    return codes, lists, bits
+
+
+def _gap_text(gaps: np.ndarray) -> tuple[str, np.ndarray]:
+    """Every gap as `_code` writes it, one after the other, and where each ends."""
+    digits = np.ones(len(gaps), dtype=np.uint8)
+    longer, power = np.flatnonzero(gaps >= 32), 1
+    while len(longer):
+        digits[longer] += 1
+        power += 1
+        longer = longer[gaps[longer] >= 1 << 5 * power]
+    ends = np.cumsum(digits, dtype=np.int64)
+    out = np.empty(int(ends[-1]), dtype=np.uint8)
+    ends -= 1  # the last digit of each
+    out[ends] = _LAST_BYTES[gaps & 31]
+    longer, power = np.flatnonzero(digits > 1), 1
+    while len(longer):
+        out[ends[longer] - power] = _MORE_BYTES[gaps[longer] >> 5 * power & 31]
+        power += 1
+        longer = longer[digits[longer] > power]
+    ends += 1
+    return out.tobytes().decode("ascii"), ends
+
+
+def _shards_of_codes(codes: list[int], shards: int) -> list[int]:
+    """`shard_of` each token of these numbers."""
+    found = np.array(codes, dtype=np.uint64)
+    pairs = (found // PAIR * 31 + found % PAIR) & np.uint64(0xFFFFFFFF)
+    return (np.where(found < PAIR, found, pairs) % np.uint64(shards)).tolist()
+
+
+def _postings_of_words(ready: list[Prepared]) -> tuple[
+        dict[str, list[int]], dict[str, list[int]], dict[str, list[int]]]:
+    """The documents holding each word or filter value, those whose title holds it, and
+    those holding it often."""
     body: defaultdict[str, list[int]] = defaultdict(list)
     title: defaultdict[str, list[int]] = defaultdict(list)
     often: defaultdict[str, list[int]] = defaultdict(list)
-    add_body, add_title, add = body.__getitem__, title.__getitem__, list.append
-    for number in range(start, stop):
-        entry = ready[number]
-        listed, titled, region, tags, year = entry[9], entry[10], entry[4], entry[5], entry[6]
-        if entry[11]:
-            deque(map(add, map(often.__getitem__, entry[11].split("\0")), repeat(number)), 0)
-        found = listed.split("\0") if listed else []
+    for number, entry in enumerate(ready):
+        region, tags, year, words, frequent, titled = (entry[4], entry[5], entry[6],
+                                                       entry[11], entry[12], entry[14])
+        found = words.split("\0") if words else []
         # Filter values, as `#kind:value` tokens of their own.
         found += [f"#region:{r}" for r in region.split("\0")] if region else []
         found += [f"#tag:{t}" for t in tags.split("\0")] if tags else []
         found += [f"#year:{year}"] if year else []
-        # The same as `for token in found: body[token].append(number)`, without a step of
-        # the interpreter for each of the millions of postings.
-        deque(map(add, map(add_body, found), repeat(number)), 0)
-        if titled:
-            deque(map(add, map(add_title, titled.split("\0")), repeat(number)), 0)
-    _codes_up_to(stop + 1)
-    files = {}
-    for first in range(start, stop, DOCS_PER_FILE):
-        rows = [_row(entry) for entry in ready[first:first + DOCS_PER_FILE]]
-        files[doc_path(first // DOCS_PER_FILE)] = script("docs", first // DOCS_PER_FILE, rows)
-    # Only documents that hold a token have a place in its list, so the frequent ones'
-    # places are found in it; tokens no document holds often are most, and cost nothing.
-    frequent = {token: [bisect_left(body[token], number) for number in numbers]
-                for token, numbers in often.items()}
-    return _pieces(body), _pieces(title), frequent, files
+        for kind, tokens in ((body, found), (title, titled.split("\0") if titled else ()),
+                             (often, frequent.split("\0") if frequent else ())):
+            for token in tokens:
+                kind[token].append(number)
+    return body, title, often
 
 
-def _pieces(postings: dict[str, list[int]]) -> Postings:
-    code = _codes.__getitem__
-    return {token: (numbers[0], numbers[-1],
-                    "".join(map(code, map(operator.sub, numbers[1:], numbers))), len(numbers))
-            for token, numbers in postings.items()}
+def _entry_of(listed: str, titled: str, bits: str) -> str | list[str]:
+    """A token's entry in its shard: its posting list; its title's if any; its frequent
+    documents' bits if any."""
+    if bits:
+        return [listed, titled, bits]
+    return [listed, titled] if titled else listed
 
 
-def _join_parts(ready: list[Prepared], parts: list[Part], count: int
-                ) -> dict[PurePosixPath, bytes]:
-    body: dict[str, list[tuple[int, int, str, int]]] = {}
-    title: dict[str, list[tuple[int, int, str, int]]] = {}
-    places: dict[str, list[int]] = {}  # of the frequent documents in the whole list
-    files: dict[PurePosixPath, bytes] = {}
-    for part_body, part_title, part_frequent, part_files in parts:
-        for token, here in part_frequent.items():  # after the earlier parts' documents
-            offset = sum(piece[3] for piece in body.get(token, ()))
-            places.setdefault(token, []).extend(offset + place for place in here)
-        for joined, part in ((body, part_body), (title, part_title)):
-            for token, piece in part.items():
-                pieces = joined.get(token)
-                if pieces is None:
-                    joined[token] = [piece]
-                else:
-                    pieces.append(piece)
-        files.update(part_files)
-    by_shard: list[dict[str, str | list[str]]] = [{} for _ in range(count)]
-    for token, pieces in body.items():
-        titled = title.get(token)
-        often = places.get(token)
-        if often:
-            entry: str | list[str] = [_joined(pieces), _joined(titled) if titled else "",
-                                      bits_of_places(often)]
-        elif titled:
-            entry = [_joined(pieces), _joined(titled)]
-        else:
-            entry = _joined(pieces)
-        by_shard[shard_of(token, count)][token] = entry
-    files.update((shard_path(n), script("shard", n, data)) for n, data in enumerate(by_shard))
-    files[META] = meta_script([_unprepared(entry) for entry in ready], count)
-    return dict(sorted(files.items()))
-
-
-def _joined(pieces: list[tuple[int, int, str, int]]) -> str:
-    """The posting list of the parts' pieces, as `encode` writes the whole list."""
-    if len(pieces) == 1:
-        first, _, rest, _ = pieces[0]
-        return _code(first + 1) + rest
-    out: list[str] = []
-    last = -1
-    for first, end, rest, _ in pieces:
-        out += (_code(first - last), rest)
-        last = end
-    return "".join(out)
+def _doc_file(ready: list[Prepared], file: int) -> bytes:
+    rows = [_row(entry) for entry in ready[file * DOCS_PER_FILE:(file + 1) * DOCS_PER_FILE]]
+    return script("docs", file, rows)
 
 
 def _row(entry: Prepared) -> list:
-    url, title, date, place, region, tags, year, text, source, _, _, _ = entry
+    url, title, date, place, region, tags, year, text, source = entry[:9]
     return [url, title, date, place, region.split("\0") if region else [],
             tags.split("\0") if tags else [], year, text, source]
 

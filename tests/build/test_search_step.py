@@ -57,17 +57,17 @@ def test_the_index_is_written_with_the_site(sharded_site):
 def test_an_index_made_on_two_cores_is_the_one_made_on_one(make_site, monkeypatch, tmp_path):
     import generator.build.search_step as step
 
-    monkeypatch.setattr(step, "DOCS_PER_PART", 2)  # the 10 reports in parts, forked
+    monkeypatch.setattr(step, "DOC_FILES_A_CHUNK", 1)  # the document files forked, one by one
     ran = tmp_path / "ran"
-    part = index.index_part
+    made = index._doc_file
 
-    def index_part(*args):
-        time.sleep(0.2)  # long enough that the forked worker takes a part too
+    def doc_file(*args):
+        time.sleep(0.2)  # long enough that the forked worker takes a file too
         with ran.open("a") as log:
             log.write(f"{os.getpid()}\n")
-        return part(*args)
+        return made(*args)
 
-    monkeypatch.setattr(index, "index_part", index_part)
+    monkeypatch.setattr(index, "_doc_file", doc_file)
     site = make_site(corpus_files())
     build(site, tmp_path / "one", BuildOptions(jobs=1, use_cache=False))
     assert len(set(ran.read_text().split())) == 1

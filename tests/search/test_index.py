@@ -122,31 +122,96 @@ def test_the_index_is_deterministic_and_sorted(tmp_path):
             assert list(value) == sorted(value)
 
 
-@pytest.mark.parametrize("parts", [2, 3, 7, 50])
-def test_the_index_in_parts_is_the_index_whole(parts):
-    """Parts of documents indexed apart (on other cores, in a build) join into the same
-    bytes as one pass over them all."""
-    docs = corpus_docs() * 5  # more documents than parts, the same tokens again and again
-    whole = build_index(docs, 4)
-    assert build_index(docs, 4, parts=parts) == whole
+Entries = dict[str, tuple[list[int], list[int], list[int]]]
+
+
+def _reference_entries(docs: list[SearchDoc]) -> Entries:
+    """For every token, the documents holding it, those whose title holds it and those
+    holding it FREQUENT times or more: from occurrences found by sliding over the text,
+    apart from the index."""
+    entries: Entries = {}
+    for number, doc in enumerate(docs):
+        counts = Counter(_occurrences(fold(doc.indexed_text())))
+        counts.update(f"#{kind}:{value}" for kind, values in (
+            ("region", doc.region), ("tag", doc.tags), ("year", (doc.year,) if doc.year else ()))
+            for value in values)
+        titled = set(_occurrences(fold(doc.title)))
+        for token, count in counts.items():
+            body, title, often = entries.setdefault(token, ([], [], []))
+            body.append(number)
+            if token in titled:
+                title.append(number)
+            if count >= FREQUENT and not token.startswith("#"):
+                often.append(number)
+    return entries
+
+
+def _entries(files: dict[PurePosixPath, bytes]) -> Entries:
+    """Every token's entry in the shards, decoded, and checked to be in its own shard."""
+    found = {}
+    shards = [path for path in files if path.parent.name == "idx"]
+    for path in shards:
+        kind, number, shard = read_script(files[path])
+        assert kind == "shard" and isinstance(shard, dict)
+        for token, entry in shard.items():
+            assert shard_of(token, len(shards)) == number, token
+            body = decode(entry if isinstance(entry, str) else entry[0])
+            title = decode(entry[1]) if isinstance(entry, list) else []
+            bits = entry[2] if isinstance(entry, list) and len(entry) > 2 else ""
+            assert isinstance(entry, str) or (title or bits), (token, entry)  # shortest form
+            found[token] = (body, title, decode_bits(body, bits))
+    return found
+
+
+TEXT = st.text(alphabet=st.sampled_from(list("知識产权局专利商标aZ09é 𠀀𠀁，。\n中国ア한")),
+               max_size=30)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(TEXT, TEXT, st.sampled_from(["", "香港", "澳门"])), max_size=12),
+       st.sampled_from([1, 2, 8]))
+def test_every_token_lists_exactly_the_documents_holding_it(texts, shards):
+    """The shards, decoded, against postings made apart from the index: the documents
+    holding each token, those whose title holds it, those holding it three times."""
+    docs = [SearchDoc(f"r{n}.html", title, "", "", (region,) if region else (), (), "", text)
+            for n, (title, text, region) in enumerate(texts)]
+    assert _entries(build_index(docs, shards)) == _reference_entries(docs)
+
+
+def test_long_gaps_are_written_as_encode_writes_them():
+    """Document numbers far apart, past one, two and three digits of a gap."""
+    docs = [SearchDoc(f"r{n}.html", "", "", "", (), (), "", "空") for n in range(34_000)]
+    for number in (0, 40, 1100, 33_950):
+        docs[number] = SearchDoc(f"r{number}.html", "专利", "", "", (), (), "", "专利专利专利")
+    files = build_index(docs, 1)
+    _, _, shard = read_script(files[PurePosixPath("search/idx/0000.js")])
+    assert isinstance(shard, dict)
+    assert shard["专利"] == [encode([0, 40, 1100, 33_950]), encode([0, 40, 1100, 33_950]),
+                            encode_bits([0, 40, 1100, 33_950], {0, 40, 1100, 33_950})]
+    assert decode(shard["空"]) == [n for n in range(34_000) if n not in (0, 40, 1100, 33_950)]
+
+
+def test_document_files_are_the_same_made_elsewhere():
+    """Document files made by `map_files` (on other cores, in a build) are the ones made
+    here, in order."""
+    docs = corpus_docs() * 3
     ran: list[int] = []
 
-    def elsewhere(func, starts):
-        ran.extend(starts)
-        return [func(start) for start in reversed(starts)][::-1]
+    def elsewhere(func, numbers):
+        ran.extend(numbers)
+        return [func(number) for number in reversed(numbers)][::-1]
 
-    assert build_index(docs, 4, map_parts=elsewhere, parts=parts) == whole
-    assert 1 < len(ran) <= parts and ran == sorted(ran) and ran[0] == 0
+    assert build_index(docs, 4, map_files=elsewhere) == build_index(docs, 4)
+    assert ran == list(range(-(-len(docs) // 4)))
 
 
-@pytest.mark.parametrize("parts", [1, 7])
-def test_every_token_marks_exactly_the_documents_holding_it_three_times(parts):
+def test_every_token_marks_exactly_the_documents_holding_it_three_times():
     """The frequent tier, against counts made apart from the index: for every token of
     every shard, its bits mark the documents whose folded text holds it FREQUENT times or
-    more, in one pass and joined from parts alike."""
+    more."""
     docs = corpus_docs() * 5
     counts = [Counter(_occurrences(fold(doc.indexed_text()))) for doc in docs]
-    files = build_index(docs, 4, parts=parts)
+    files = build_index(docs, 4)
     checked = 0
     for path, data in files.items():
         if path.parent.name != "idx":
@@ -166,7 +231,7 @@ def _occurrences(folded: str) -> list[str]:
     """Every occurrence of every token, found by sliding over the text."""
     found = re.findall(r"[0-9a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u024f]+", folded)
     runs = re.findall(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-                      r"\uac00-\ud7af]+", folded)
+                      r"\uac00-\ud7af\U00020000-\U0003ffff]+", folded)
     for run in runs:
         found += list(run) + [run[i:i + 2] for i in range(len(run) - 1)]
     return found
