@@ -45,7 +45,7 @@ import numpy as np
 
 from .. import urls
 from ..digests import digest
-from .fold import PAIR, fold, fold_pairs, token_codes, token_counts, token_of, word_counts
+from .fold import PAIR, fold, fold_pairs, token_codes, token_counts, token_of, tokens, word_counts
 
 if TYPE_CHECKING:
     from ..pages.plan import PagePlan
@@ -307,25 +307,24 @@ def read_script(data: bytes) -> tuple[str, int, object]:
 # A document ready for `build_index`: its fields (region and tags "\0"-joined); its CJK
 # tokens as numbers (fold.token_codes: uint64, ascending) and a byte for each, 1 if it
 # holds the token FREQUENT times or more; its words and those it holds FREQUENT times or
-# more, "\0"-joined; its title's CJK tokens as numbers and its title's words. Strings and
-# bytes only: a build holds one for every page until the index is made, and neither is
-# work for the garbage collector (a dataclass would be, on every pass: quadratic time at
-# 30,000 reports).
-Prepared = tuple[str, str, str, str, str, str, str, str, str, bytes, bytes, str, str, bytes,
-                 str]
+# more, "\0"-joined; its title's tokens, "\0"-joined (a title is a few: strings cost less
+# than the arrays' set-up). Strings and bytes only: a build holds one for every page until
+# the index is made, and neither is work for the garbage collector (a dataclass would be,
+# on every pass: quadratic time at 30,000 reports).
+Prepared = tuple[str, str, str, str, str, str, str, str, str, bytes, bytes, str, str, str]
 
 
 def prepare(doc: SearchDoc) -> Prepared:
     """A document with its tokens, ready for `build_index`: the part of indexing that
     one document alone decides, done where the page is rendered (on every core)."""
-    folded, title = fold(doc.indexed_text()), fold(doc.title)
+    folded = fold(doc.indexed_text())
     codes, counts = token_codes(folded)
     words = word_counts(folded)
     return (doc.url, doc.title, doc.date, doc.place, "\0".join(doc.region),
             "\0".join(doc.tags), doc.year, doc.text, doc.source,
             codes.tobytes(), (counts >= FREQUENT).astype(np.uint8).tobytes(),
             "\0".join(words), "\0".join(word for word, n in words.items() if n >= FREQUENT),
-            token_codes(title)[0].tobytes(), "\0".join(word_counts(title)))
+            "\0".join(sorted(tokens(fold(doc.title)))))
 
 
 def _unprepared(ready: Prepared) -> SearchDoc:
@@ -348,12 +347,12 @@ def build_index(docs: list[SearchDoc] | list[Prepared], shards: int | None = Non
         # CJK tokens, all documents' at once, as numbers.
         codes, lists, bits = _postings_of_codes([entry[9] for entry in ready],
                                                 [entry[10] for entry in ready])
-        titled = dict(zip(*_postings_of_codes([entry[13] for entry in ready])[:2], strict=True))
+        # Words, filter values and titles' tokens, a few a document, as strings.
+        body, title, frequent = _postings_of_words(ready)
         for code, shard, listed, marked in zip(codes, _shards_of_codes(codes, count), lists,
                                                bits, strict=True):
-            by_shard[shard][token_of(code)] = _entry_of(listed, titled.get(code, ""), marked)
-        # Words and filter values, a few a document, as strings.
-        body, title, frequent = _postings_of_words(ready)
+            token = token_of(code)
+            by_shard[shard][token] = _entry_of(listed, encode(title.get(token, [])), marked)
         for token, numbers in body.items():
             often = frequent.get(token)
             by_shard[shard_of(token, count)][token] = _entry_of(
@@ -417,38 +416,60 @@ def _postings_of_codes(documents: list[bytes], often: list[bytes] | None = None
     keys |= low
     del low
     keys.sort()
-    scratch = np.empty(total, dtype=np.uint64)
-    # Where a token's postings start: the pair above it differs in the token's bits.
+    codes: list[int] = []
+    lists: list[str] = []
+    bits: list[str] = []
+    # In runs of about CHUNK postings, each ending where a token's do: the arrays made for
+    # a run are small enough to be made again in the memory the last run's were in.
+    start = 0
+    while start < total:
+        stop = min(total, start + CHUNK)
+        if stop < total:  # back to the first posting of the token there
+            token = keys[stop] >> np.uint64(shift) << np.uint64(shift)
+            stop = max(int(np.searchsorted(keys, token)), start + 1)
+            if stop == start + 1:  # a token with more than CHUNK postings: all of them
+                stop = int(np.searchsorted(keys, token + (np.uint64(1) << np.uint64(shift))))
+        _postings_of_run(keys[start:stop], shift, often is not None, codes, lists, bits)
+        start = stop
+    return codes, lists, bits
+
+
+CHUNK = 1 << 21
+
+
+def _postings_of_run(keys: np.ndarray, shift: int, frequent: bool, codes: list[int],
+                     lists: list[str], bits: list[str]) -> None:
+    """`_postings_of_codes` for the sorted keys of whole tokens' postings: adds each
+    token's number, list and bits to `codes`, `lists` and `bits`."""
+    scratch = np.empty(len(keys), dtype=np.uint64)
+    # Where a token's postings start: the key before it differs in the token's bits.
     np.bitwise_xor(keys[1:], keys[:-1], out=scratch[1:])
     scratch[0] = np.uint64(1) << np.uint64(shift)
     starts = np.flatnonzero(scratch >= np.uint64(1) << np.uint64(shift))
-    codes = (keys[starts] >> np.uint64(shift)).tolist()
+    codes += (keys[starts] >> np.uint64(shift)).tolist()
     np.right_shift(keys, np.uint64(1), out=scratch)
-    scratch &= np.uint64((1 << (shift - 1)) - 1)
-    gaps = np.empty(total, dtype=np.int32)  # from the document before, in the token's list
+    scratch &= np.uint64((1 << (shift - 1)) - 1)  # the documents' numbers
+    gaps = np.empty(len(keys), dtype=np.int32)  # from the document before, in the token's list
     np.subtract(scratch[1:], scratch[:-1], out=gaps[1:], casting="unsafe")
     gaps[starts] = scratch[starts] + np.uint64(1)  # a token's first document: from -1
-    del scratch
     text, ends = _gap_text(gaps)
-    del gaps
     cuts = [0, *ends[starts[1:] - 1].tolist(), len(text)]
-    lists = [text[begin:end] for begin, end in pairwise(cuts)]
-    bits = [""] * len(codes)
-    if often is not None:
-        flagged = np.flatnonzero(keys & np.uint64(1))
-        if len(flagged):
-            owner = np.searchsorted(starts, flagged, side="right") - 1  # token of each
-            places = flagged - starts[owner]  # in its token's list
-            holders, first = np.unique(owner, return_index=True)
-            sizes = places[np.append(first[1:], len(flagged)) - 1] // 6 + 1  # characters
-            at = np.cumsum(sizes) - sizes
-            slots = np.repeat(at, np.diff(np.append(first, len(flagged)))) + places // 6
-            values = np.bincount(slots, weights=1 << places % 6, minlength=int(sizes.sum()))
-            chars = _BITS_BYTES[values.astype(np.int64)].tobytes().decode("ascii")
-            edges = np.append(at, len(chars)).tolist()
-            for holder, (begin, end) in zip(holders.tolist(), pairwise(edges), strict=True):
-                bits[holder] = chars[begin:end]
-    return codes, lists, bits
+    lists += [text[begin:end] for begin, end in pairwise(cuts)]
+    marked = [""] * len(starts)
+    flagged = np.flatnonzero(keys & np.uint64(1)) if frequent else starts[:0]
+    if len(flagged):
+        owner = np.searchsorted(starts, flagged, side="right") - 1  # token of each
+        places = flagged - starts[owner]  # in its token's list
+        holders, first = np.unique(owner, return_index=True)
+        sizes = places[np.append(first[1:], len(flagged)) - 1] // 6 + 1  # characters
+        at = np.cumsum(sizes) - sizes
+        slots = np.repeat(at, np.diff(np.append(first, len(flagged)))) + places // 6
+        values = np.bincount(slots, weights=1 << places % 6, minlength=int(sizes.sum()))
+        chars = _BITS_BYTES[values.astype(np.int64)].tobytes().decode("ascii")
+        edges = np.append(at, len(chars)).tolist()
+        for holder, (begin, end) in zip(holders.tolist(), pairwise(edges), strict=True):
+            marked[holder] = chars[begin:end]
+    bits += marked
 
 
 def _gap_text(gaps: np.ndarray) -> tuple[str, np.ndarray]:
@@ -481,22 +502,21 @@ def _shards_of_codes(codes: list[int], shards: int) -> list[int]:
 
 def _postings_of_words(ready: list[Prepared]) -> tuple[
         dict[str, list[int]], dict[str, list[int]], dict[str, list[int]]]:
-    """The documents holding each word or filter value, those whose title holds it, and
-    those holding it often."""
+    """The documents holding each word or filter value, those whose title holds a token,
+    and those holding a word often."""
     body: defaultdict[str, list[int]] = defaultdict(list)
     title: defaultdict[str, list[int]] = defaultdict(list)
     often: defaultdict[str, list[int]] = defaultdict(list)
     for number, entry in enumerate(ready):
-        region, tags, year, words, frequent, titled = (entry[4], entry[5], entry[6],
-                                                       entry[11], entry[12], entry[14])
+        region, tags, year, words, frequent, titled = entry[4:7] + entry[11:14]
         found = words.split("\0") if words else []
         # Filter values, as `#kind:value` tokens of their own.
         found += [f"#region:{r}" for r in region.split("\0")] if region else []
         found += [f"#tag:{t}" for t in tags.split("\0")] if tags else []
         found += [f"#year:{year}"] if year else []
-        for kind, tokens in ((body, found), (title, titled.split("\0") if titled else ()),
+        for kind, listed in ((body, found), (title, titled.split("\0") if titled else ()),
                              (often, frequent.split("\0") if frequent else ())):
-            for token in tokens:
+            for token in listed:
                 kind[token].append(number)
     return body, title, often
 
