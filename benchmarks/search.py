@@ -63,26 +63,32 @@ def cold_build(site: Path, out: Path, search: bool) -> float:
     return time.perf_counter() - started
 
 
-def one_report_rebuild(site: Path, out: Path, search: bool, edits: int = 3) -> float:
+def one_report_edits(site: Path, work: Path, edits: int = 5) -> tuple[float, float, float]:
     """The rebuild after one report's body changed, with the cache: what an editor waits
-    for after saving a report; the median of `edits` edits one after the other."""
-    shutil.rmtree(site / ".cache", ignore_errors=True)
-    shutil.rmtree(out, ignore_errors=True)
-    build(site, out, BuildOptions(search=search))
-    reports = sorted((site / "content" / "reports").glob("*.md"))
-    report = reports[len(reports) // 2]
-    original = report.read_bytes()
-    times = []
-    try:
-        for edit in range(edits):
+    for after saving a report. Two copies of the site, one built without search and one
+    with, each edited `edits` times, in turn (the order swapped every edit), so a busy
+    spell on the machine falls on both: (median without, median with, median of the
+    differences edit by edit)."""
+    sites = {False: work / "edit-without", True: work / "edit-with"}
+    reports = {}
+    for search, copy in sites.items():
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(site, copy, ignore=shutil.ignore_patterns(".cache", "public"))
+        build(copy, copy / "public", BuildOptions(search=search))
+        found = sorted((copy / "content" / "reports").glob("*.md"))
+        reports[search] = (found[len(found) // 2], found[len(found) // 2].read_bytes())
+    times: dict[bool, list[float]] = {False: [], True: []}
+    for edit in range(edits):
+        for search in (False, True) if edit % 2 == 0 else (True, False):
+            report, original = reports[search]
             report.write_bytes(original + f"\n新增一句用于测试增量构建{edit}。\n".encode())
             os.sync()  # (as above: the cold build's writing back is not the edit's time)
             started = time.perf_counter()
-            build(site, out, BuildOptions(search=search))
-            times.append(time.perf_counter() - started)
-        return statistics.median(times)
-    finally:
-        report.write_bytes(original)
+            build(sites[search], sites[search] / "public", BuildOptions(search=search))
+            times[search].append(time.perf_counter() - started)
+    added = [with_ - without for without, with_ in zip(times[False], times[True], strict=True)]
+    return statistics.median(times[False]), statistics.median(times[True]), \
+        statistics.median(added)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -164,8 +170,7 @@ def measure(size: int, work: Path, repeat: int, edits: bool = True, browser: boo
         row["file"] = queries(out, repeat, from_disk=True)
     if edits:
         say(f"{size}: one-report edits")
-        row["edit_without"] = one_report_rebuild(site, work / f"edit-{size}", False)
-        row["edit_with"] = one_report_rebuild(site, work / f"edit-{size}", True)
+        row["edit_without"], row["edit_with"], row["edit_added"] = one_report_edits(site, work)
     return row
 
 
@@ -176,7 +181,8 @@ def say(text: str) -> None:
 def edit_cell(row: dict) -> str:
     if "edit_with" not in row:
         return "not measured"
-    return f"{row['edit_without']:.2f} s / {row['edit_with']:.2f} s"
+    added = f" ({row['edit_added']:+.2f} s)" if "edit_added" in row else ""
+    return f"{row['edit_without']:.2f} s / {row['edit_with']:.2f} s{added}"
 
 
 def table(rows: list[dict]) -> str:
