@@ -12,11 +12,12 @@ pair of CJK characters in a run of them (a query of two or more characters is fo
 through its pairs, one of one character through the character itself), and every Latin
 word or number.
 
-`tokens` says what they are, a few regular-expression scans. A build finds a report's CJK
-tokens as numbers instead (`token_codes`): a character is its code point, a pair its
-first code point times 2**21 plus its second; NumPy finds them and counts them a whole
-text at a time, where a scan makes a Python string of every pair (four fifths of the
-index's time), and the index sorts numbers (index.py). `token_of` reads a number back.
+`tokens` says what they are, a few regular-expression scans. A build folds a report and
+finds its CJK tokens as numbers instead (`counted_tokens`): a character is its code
+point, a pair its first code point times 2**21 plus its second; NumPy folds, finds and
+counts them a whole text at a time, where a scan makes a Python string of every pair
+(four fifths of the index's time), and the index sorts numbers (index.py). `token_of`
+reads a number back.
 """
 from __future__ import annotations
 
@@ -90,34 +91,41 @@ def _is_cjk() -> np.ndarray:
     return table
 
 
-def token_codes(folded: str) -> tuple[np.ndarray, np.ndarray]:
-    """The CJK tokens of a folded text as numbers, ascending, each once (uint64), and how
-    often the text holds each (int64)."""
-    points = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+@cache
+def _folded() -> np.ndarray:
+    """What each code point folds to, by its number: `fold`'s table as an array, which
+    NumPy reads a whole text at a time (and a text's characters, mostly of one block, from
+    a few nearby pages of it, where str.translate reads an object for each)."""
+    table = np.arange(0x110000, dtype=np.uint32)
+    pairs = fold_pairs()
+    table[[ord(char) for char, _ in pairs]] = [ord(out) for _, out in pairs]
+    return table
+
+
+def counted_tokens(text: str) -> tuple[np.ndarray, np.ndarray, Counter[str]]:
+    """The tokens of a text, folded: its CJK tokens as numbers (see PAIR), ascending,
+    each once (uint64), and how often it holds each (int64); its words, with how often it
+    holds each."""
+    points = _folded()[np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")]
+    words = Counter(_WORDS.findall(points.tobytes().decode("utf-32-le", "surrogatepass")))
     cjk = _is_cjk()[points]
     both = cjk[:-1] & cjk[1:]  # pairs: a character and the next are CJK
-    found = np.concatenate((points[cjk], points[:-1][both].astype(np.uint64) * PAIR
-                            + points[1:][both]), dtype=np.uint64)
+    wide = points.astype(np.uint64)
+    found = np.concatenate((wide[cjk], wide[:-1][both] * PAIR + wide[1:][both]))
     found.sort()
     if not len(found):
-        return found, np.zeros(0, dtype=np.int64)
+        return found, np.zeros(0, dtype=np.int64), words
     starts = np.flatnonzero(np.concatenate(([True], found[1:] != found[:-1])))
-    return found[starts], np.diff(np.append(starts, len(found)))
+    return found[starts], np.diff(starts, append=len(found)), words
 
 
 def token_of(code: int) -> str:
-    """The token a number of `token_codes` stands for."""
+    """The token a number of `counted_tokens` stands for."""
     return chr(code) if code < PAIR else chr(code // PAIR) + chr(code % PAIR)
 
 
-def word_counts(folded: str) -> Counter[str]:
-    """The Latin words and numbers of a folded text, and how often it holds each."""
-    return Counter(_WORDS.findall(folded))
-
-
-def token_counts(folded: str) -> Counter[str]:
-    """How often a folded text holds each of its tokens (`tokens`)."""
-    codes, counts = token_codes(folded)
-    found = word_counts(folded)
+def token_counts(text: str) -> Counter[str]:
+    """How often a text, folded, holds each of its tokens (`tokens`)."""
+    codes, counts, found = counted_tokens(text)
     found.update(dict(zip(map(token_of, codes.tolist()), counts.tolist(), strict=True)))
     return found

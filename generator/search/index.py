@@ -45,7 +45,7 @@ import numpy as np
 
 from .. import urls
 from ..digests import digest
-from .fold import PAIR, fold, fold_pairs, token_codes, token_counts, token_of, tokens, word_counts
+from .fold import PAIR, counted_tokens, fold, fold_pairs, token_counts, token_of, tokens
 
 if TYPE_CHECKING:
     from ..pages.plan import PagePlan
@@ -259,10 +259,10 @@ def _parts(entry: str | list[str]) -> tuple[list[int], list[int], list[int]]:
     return body, decode(entry[1]), decode_bits(body, entry[2]) if len(entry) > 2 else []
 
 
-def counted(folded: str) -> tuple[set[str], set[str]]:
-    """The tokens of a folded text (fold.tokens), and those it holds FREQUENT times or
+def counted(text: str) -> tuple[set[str], set[str]]:
+    """The tokens of a text, folded (fold.tokens), and those it holds FREQUENT times or
     more."""
-    counts = token_counts(folded)
+    counts = token_counts(text)
     return set(counts), {token for token, count in counts.items() if count >= FREQUENT}
 
 
@@ -305,7 +305,7 @@ def read_script(data: bytes) -> tuple[str, int, object]:
 
 
 # A document ready for `build_index`: its fields (region and tags "\0"-joined); its CJK
-# tokens as numbers (fold.token_codes: uint64, ascending) and a byte for each, 1 if it
+# tokens as numbers (fold.counted_tokens: uint64, ascending) and a byte for each, 1 if it
 # holds the token FREQUENT times or more; its words and those it holds FREQUENT times or
 # more, "\0"-joined; its title's tokens, "\0"-joined (a title is a few: strings cost less
 # than the arrays' set-up). Strings and bytes only: a build holds one for every page until
@@ -317,9 +317,7 @@ Prepared = tuple[str, str, str, str, str, str, str, str, str, bytes, bytes, str,
 def prepare(doc: SearchDoc) -> Prepared:
     """A document with its tokens, ready for `build_index`: the part of indexing that
     one document alone decides, done where the page is rendered (on every core)."""
-    folded = fold(doc.indexed_text())
-    codes, counts = token_codes(folded)
-    words = word_counts(folded)
+    codes, counts, words = counted_tokens(doc.indexed_text())
     return (doc.url, doc.title, doc.date, doc.place, "\0".join(doc.region),
             "\0".join(doc.tags), doc.year, doc.text, doc.source,
             codes.tobytes(), (counts >= FREQUENT).astype(np.uint8).tobytes(),
@@ -391,7 +389,7 @@ _BITS_BYTES = np.frombuffer(_BITS.encode(), dtype=np.uint8)
 
 def _postings_of_codes(documents: list[bytes], often: list[bytes] | None = None
                        ) -> tuple[list[int], list[str], list[str]]:
-    """For the CJK tokens of documents 0, 1, … (each its `token_codes` as bytes, and a
+    """For the CJK tokens of documents 0, 1, … (each its `counted_tokens` as bytes, and a
     byte for each, 1 where it holds the token often): the tokens, ascending, with their
     posting lists as `encode` writes them and the bits of the documents holding them
     often as `encode_bits` writes them ("" for none). One sort of every (token, document)
@@ -564,8 +562,8 @@ def patch_index(read: Callable[[PurePosixPath], bytes], documents: int,
         if (old.url, old.title, old.place, old.tags, old.region, old.year, old.source) != \
                 (new.url, new.title, new.place, new.tags, new.region, new.year, new.source):
             raise IndexUnreadable("only a document's text can be patched")
-        (before, often_before), (after, often_after) = counted(fold(old.indexed_text())), \
-            counted(fold(new.indexed_text()))
+        (before, often_before), (after, often_after) = counted(old.indexed_text()), \
+            counted(new.indexed_text())
         for token in sorted((before ^ after) | (often_before ^ often_after)):
             changes[shard_of(token, count)].append((token, number, token in after,
                                                     token in often_after))
