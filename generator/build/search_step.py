@@ -26,11 +26,6 @@ if TYPE_CHECKING:
     from ..source.settings import SiteConfig
 
 
-# The index's document files are made (and compressed) on every core, this many at a time,
-# if there are two chunks or more.
-DOC_FILES_A_CHUNK = 64
-
-
 @dataclass(frozen=True)
 class SearchFiles:
     """What a build made of the index."""
@@ -121,9 +116,8 @@ def write_search_files(staging: Staging, plan: SearchPlan, cache: BuildCache,
                          cache, config)
         documents = [ready.get(str(page.out_path))
                      or prepare(doc_of(page, bodies[str(page.out_path)])) for page in plan.plans]
-        files = build_index(documents, map_files=functools.partial(
-            map_in_order, jobs=jobs, chunk_size=DOC_FILES_A_CHUNK,
-            min_items=2 * DOC_FILES_A_CHUNK))
+        files = build_index(documents, map_tasks=functools.partial(
+            map_in_order, jobs=jobs, chunk_size=1, min_items=3))
         same = unchanged_files(staging.out_dir, files, cache.outputs)
         staging.carry_over(sorted(same))
         outputs = {}

@@ -332,40 +332,57 @@ def _unprepared(ready: Prepared) -> SearchDoc:
 
 
 def build_index(docs: list[SearchDoc] | list[Prepared], shards: int | None = None,
-                map_files: Callable[[Callable[[int], bytes], list[int]], list[bytes]] | None
-                = None) -> dict[PurePosixPath, bytes]:
+                map_tasks: Callable[[Callable[[int], Files], list[int]], list[Files]] | None
+                = None) -> Files:
     """Every file of the index of these documents (or prepared documents), numbered in
-    this order. `map_files(func, numbers)` may make the document files on other cores
-    (forked after `docs` is made, so nothing big is sent to them); the bytes are the same
-    wherever they were made."""
+    this order. The work is in tasks: the shards, and the document files DOC_FILES_A_TASK
+    at a time; `map_tasks(func, tasks)` may run them on other cores (forked after `docs`
+    is made, so nothing big is sent to them): the shards on one while the others make
+    document files. The bytes are the same wherever they were made."""
     ready = [entry if isinstance(entry, tuple) else prepare(entry) for entry in docs]
     count = shard_count(len(ready)) if shards is None else shards
+    doc_files = -(-len(ready) // DOCS_PER_FILE)
+
+    def run(task: int) -> Files:
+        if task < 0:
+            return _shard_files(ready, count)
+        return {doc_path(file): _doc_file(ready, file)
+                for file in range(task, min(doc_files, task + DOC_FILES_A_TASK))}
+
     with _collector_off():
-        by_shard: list[dict[str, str | list[str]]] = [{} for _ in range(count)]
-        # CJK tokens, all documents' at once, as numbers.
-        codes, lists, bits = _postings_of_codes([entry[9] for entry in ready],
-                                                [entry[10] for entry in ready])
-        # Words, filter values and titles' tokens, a few a document, as strings.
-        body, title, frequent = _postings_of_words(ready)
-        for code, shard, listed, marked in zip(codes, _shards_of_codes(codes, count), lists,
-                                               bits, strict=True):
-            token = token_of(code)
-            by_shard[shard][token] = _entry_of(listed, encode(title.get(token, [])), marked)
-        for token, numbers in body.items():
-            often = frequent.get(token)
-            by_shard[shard_of(token, count)][token] = _entry_of(
-                encode(numbers), encode(title.get(token, [])),
-                encode_bits(numbers, set(often)) if often else "")
-        files = {shard_path(n): script("shard", n, data) for n, data in enumerate(by_shard)}
-        numbers = list(range(-(-len(ready) // DOCS_PER_FILE)))
-        made = (map_files or _map)(lambda file: _doc_file(ready, file), numbers)
-        files.update(zip(map(doc_path, numbers), made, strict=True))
+        files: Files = {}
+        for made in (map_tasks or _map)(run, [-1, *range(0, doc_files, DOC_FILES_A_TASK)]):
+            files.update(made)
         files[META] = meta_script([_unprepared(entry) for entry in ready], count)
         return dict(sorted(files.items()))
 
 
-def _map(func: Callable[[int], bytes], numbers: list[int]) -> list[bytes]:
-    return [func(number) for number in numbers]
+Files = dict[PurePosixPath, bytes]
+DOC_FILES_A_TASK = 64
+
+
+def _map(func: Callable[[int], Files], tasks: list[int]) -> list[Files]:
+    return [func(task) for task in tasks]
+
+
+def _shard_files(ready: list[Prepared], count: int) -> Files:
+    """The shards of the index of these documents, `count` of them."""
+    by_shard: list[dict[str, str | list[str]]] = [{} for _ in range(count)]
+    # CJK tokens, all documents' at once, as numbers.
+    codes, lists, bits = _postings_of_codes([entry[9] for entry in ready],
+                                            [entry[10] for entry in ready])
+    # Words, filter values and titles' tokens, a few a document, as strings.
+    body, title, frequent = _postings_of_words(ready)
+    for code, shard, listed, marked in zip(codes, _shards_of_codes(codes, count), lists, bits,
+                                           strict=True):
+        token = token_of(code)
+        by_shard[shard][token] = _entry_of(listed, encode(title.get(token, [])), marked)
+    for token, numbers in body.items():
+        often = frequent.get(token)
+        by_shard[shard_of(token, count)][token] = _entry_of(
+            encode(numbers), encode(title.get(token, [])),
+            encode_bits(numbers, set(often)) if often else "")
+    return {shard_path(n): script("shard", n, data) for n, data in enumerate(by_shard)}
 
 
 @contextmanager

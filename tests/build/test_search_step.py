@@ -55,9 +55,7 @@ def test_the_index_is_written_with_the_site(sharded_site):
 
 
 def test_an_index_made_on_two_cores_is_the_one_made_on_one(make_site, monkeypatch, tmp_path):
-    import generator.build.search_step as step
-
-    monkeypatch.setattr(step, "DOC_FILES_A_CHUNK", 1)  # the document files forked, one by one
+    monkeypatch.setattr(index, "DOC_FILES_A_TASK", 1)  # the document files forked, one by one
     ran = tmp_path / "ran"
     made = index._doc_file
 

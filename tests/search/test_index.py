@@ -199,18 +199,19 @@ def test_long_gaps_are_written_as_encode_writes_them(monkeypatch):
     assert decode(shard["空"]) == [n for n in range(34_000) if n not in (0, 40, 1100, 33_950)]
 
 
-def test_document_files_are_the_same_made_elsewhere():
-    """Document files made by `map_files` (on other cores, in a build) are the ones made
-    here, in order."""
+def test_the_index_is_the_same_made_elsewhere(monkeypatch):
+    """The shards and the document files made by `map_tasks` (on other cores, in a
+    build), in any order, are the ones made here."""
     docs = corpus_docs() * 3
     ran: list[int] = []
 
-    def elsewhere(func, numbers):
-        ran.extend(numbers)
-        return [func(number) for number in reversed(numbers)][::-1]
+    def elsewhere(func, tasks):
+        ran.extend(tasks)
+        return [func(task) for task in reversed(tasks)][::-1]
 
-    assert build_index(docs, 4, map_files=elsewhere) == build_index(docs, 4)
-    assert ran == list(range(-(-len(docs) // 4)))
+    monkeypatch.setattr(index, "DOC_FILES_A_TASK", 2)
+    assert build_index(docs, 4, map_tasks=elsewhere) == build_index(docs, 4)
+    assert ran == [-1, *range(0, -(-len(docs) // 4), 2)] and len(ran) > 3
 
 
 def test_every_token_marks_exactly_the_documents_holding_it_three_times():
