@@ -12,12 +12,8 @@ pair of CJK characters in a run of them (a query of two or more characters is fo
 through its pairs, one of one character through the character itself), and every Latin
 word or number.
 
-`tokens` says what they are, a few regular-expression scans. A build folds a report and
-finds its CJK tokens as numbers instead (`counted_tokens`): a character is its code
-point, a pair its first code point times 2**21 plus its second; NumPy folds, finds and
-counts them a whole text at a time, where a scan makes a Python string of every pair
-(four fifths of the index's time), and the index sorts numbers (index.py). `token_of`
-reads a number back.
+`tokens` says what they are, a few regular-expression scans, and `token_counts` counts
+them in one text; a build finds and counts a whole archive's as numbers (postings.py).
 """
 from __future__ import annotations
 
@@ -25,8 +21,6 @@ import re
 from collections import Counter
 from functools import cache
 from importlib import resources
-
-import numpy as np
 
 # CJK: kana, ideographs (extension A, the main block, compatibility, extensions B on),
 # Hangul syllables. A query's runs of these are searched by character pairs.
@@ -79,53 +73,13 @@ def tokens(folded: str) -> set[str]:
     return found
 
 
-PAIR = 1 << 21  # a pair's number: its first code point times PAIR plus its second
-
-
-@cache
-def _is_cjk() -> np.ndarray:
-    """Whether each code point is CJK, by its number."""
-    table = np.zeros(0x110000, dtype=bool)
-    for low, high in CJK_RANGES:
-        table[low:high + 1] = True
-    return table
-
-
-@cache
-def _folded() -> np.ndarray:
-    """What each code point folds to, by its number: `fold`'s table as an array, which
-    NumPy reads a whole text at a time (and a text's characters, mostly of one block, from
-    a few nearby pages of it, where str.translate reads an object for each)."""
-    table = np.arange(0x110000, dtype=np.uint32)
-    pairs = fold_pairs()
-    table[[ord(char) for char, _ in pairs]] = [ord(out) for _, out in pairs]
-    return table
-
-
-def counted_tokens(text: str) -> tuple[np.ndarray, np.ndarray, Counter[str]]:
-    """The tokens of a text, folded: its CJK tokens as numbers (see PAIR), ascending,
-    each once (uint64), and how often it holds each (int64); its words, with how often it
-    holds each."""
-    points = _folded()[np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")]
-    words = Counter(_WORDS.findall(points.tobytes().decode("utf-32-le", "surrogatepass")))
-    cjk = _is_cjk()[points]
-    both = cjk[:-1] & cjk[1:]  # pairs: a character and the next are CJK
-    wide = points.astype(np.uint64)
-    found = np.concatenate((wide[cjk], wide[:-1][both] * PAIR + wide[1:][both]))
-    found.sort()
-    if not len(found):
-        return found, np.zeros(0, dtype=np.int64), words
-    starts = np.flatnonzero(np.concatenate(([True], found[1:] != found[:-1])))
-    return found[starts], np.diff(starts, append=len(found)), words
-
-
-def token_of(code: int) -> str:
-    """The token a number of `counted_tokens` stands for."""
-    return chr(code) if code < PAIR else chr(code // PAIR) + chr(code % PAIR)
-
-
-def token_counts(text: str) -> Counter[str]:
-    """How often a text, folded, holds each of its tokens (`tokens`)."""
-    codes, counts, found = counted_tokens(text)
-    found.update(dict(zip(map(token_of, codes.tolist()), counts.tolist(), strict=True)))
-    return found
+def token_counts(folded: str) -> Counter[str]:
+    """How often a folded text holds each of its tokens (`tokens`): the same scans, each
+    occurrence counted (Counter counts a list in C). A build counts a report's as
+    numbers (postings.py); this is the count of one text that `patch_index` needs, with
+    nothing to load."""
+    counts = Counter(_PAIRS.findall(folded))
+    counts.update(_ODD_PAIRS.findall(folded))
+    counts.update(_CHARS.findall(folded))
+    counts.update(_WORDS.findall(folded))
+    return counts

@@ -37,15 +37,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html import unescape
-from itertools import chain, pairwise
+from itertools import chain
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from .. import urls
 from ..digests import digest
-from .fold import PAIR, counted_tokens, fold, fold_pairs, token_counts, token_of, tokens
+from .fold import fold, fold_pairs, token_counts, tokens
 
 if TYPE_CHECKING:
     from ..pages.plan import PagePlan
@@ -262,7 +260,7 @@ def _parts(entry: str | list[str]) -> tuple[list[int], list[int], list[int]]:
 def counted(text: str) -> tuple[set[str], set[str]]:
     """The tokens of a text, folded (fold.tokens), and those it holds FREQUENT times or
     more."""
-    counts = token_counts(text)
+    counts = token_counts(fold(text))
     return set(counts), {token for token, count in counts.items() if count >= FREQUENT}
 
 
@@ -305,7 +303,7 @@ def read_script(data: bytes) -> tuple[str, int, object]:
 
 
 # A document ready for `build_index`: its fields (region and tags "\0"-joined); its CJK
-# tokens as numbers (fold.counted_tokens: uint64, ascending) and a byte for each, 1 if it
+# tokens as numbers (postings.counted_tokens: uint64, ascending) and a byte for each, 1 if it
 # holds the token FREQUENT times or more; its words and those it holds FREQUENT times or
 # more, "\0"-joined; its title's tokens, "\0"-joined (a title is a few: strings cost less
 # than the arrays' set-up). Strings and bytes only: a build holds one for every page until
@@ -317,10 +315,11 @@ Prepared = tuple[str, str, str, str, str, str, str, str, str, bytes, bytes, str,
 def prepare(doc: SearchDoc) -> Prepared:
     """A document with its tokens, ready for `build_index`: the part of indexing that
     one document alone decides, done where the page is rendered (on every core)."""
-    codes, counts, words = counted_tokens(doc.indexed_text())
+    from .postings import counted_tokens
+
+    codes, often, words = counted_tokens(doc.indexed_text(), FREQUENT)
     return (doc.url, doc.title, doc.date, doc.place, "\0".join(doc.region),
-            "\0".join(doc.tags), doc.year, doc.text, doc.source,
-            codes.tobytes(), (counts >= FREQUENT).astype(np.uint8).tobytes(),
+            "\0".join(doc.tags), doc.year, doc.text, doc.source, codes, often,
             "\0".join(words), "\0".join(word for word, n in words.items() if n >= FREQUENT),
             "\0".join(sorted(tokens(fold(doc.title)))))
 
@@ -367,13 +366,15 @@ def _map(func: Callable[[int], Files], tasks: list[int]) -> list[Files]:
 
 def _shard_files(ready: list[Prepared], count: int) -> Files:
     """The shards of the index of these documents, `count` of them."""
+    from .postings import postings_of_codes, shards_of_codes, token_of
+
     by_shard: list[dict[str, str | list[str]]] = [{} for _ in range(count)]
     # CJK tokens, all documents' at once, as numbers.
-    codes, lists, bits = _postings_of_codes([entry[9] for entry in ready],
-                                            [entry[10] for entry in ready])
+    codes, lists, bits = postings_of_codes([entry[9] for entry in ready],
+                                           [entry[10] for entry in ready])
     # Words, filter values and titles' tokens, a few a document, as strings.
     body, title, frequent = _postings_of_words(ready)
-    for code, shard, listed, marked in zip(codes, _shards_of_codes(codes, count), lists, bits,
+    for code, shard, listed, marked in zip(codes, shards_of_codes(codes, count), lists, bits,
                                            strict=True):
         token = token_of(code)
         by_shard[shard][token] = _entry_of(listed, encode(title.get(token, [])), marked)
@@ -397,122 +398,6 @@ def _collector_off() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-_LAST_BYTES = np.frombuffer(_LAST.encode(), dtype=np.uint8)
-_MORE_BYTES = np.frombuffer(_MORE.encode(), dtype=np.uint8)
-_BITS_BYTES = np.frombuffer(_BITS.encode(), dtype=np.uint8)
-
-
-def _postings_of_codes(documents: list[bytes], often: list[bytes] | None = None
-                       ) -> tuple[list[int], list[str], list[str]]:
-    """For the CJK tokens of documents 0, 1, … (each its `counted_tokens` as bytes, and a
-    byte for each, 1 where it holds the token often): the tokens, ascending, with their
-    posting lists as `encode` writes them and the bits of the documents holding them
-    often as `encode_bits` writes them ("" for none). One sort of every (token, document)
-    pair, as one number, and a few passes of NumPy over them: a step of the interpreter
-    for each of the millions of postings is what this saves."""
-    found = [np.frombuffer(codes, dtype=np.uint64) for codes in documents]
-    total = sum(map(len, found))
-    if not total:
-        return [], [], []
-    # A pair's number is below 2**39 (fold.PAIR times a code point below 0x40000): the
-    # document's number and a bit for "often" fit in the 25 bits below it. (Arrays are
-    # made in place where they can be: memory a process touches the first time costs
-    # more here than the arithmetic.)
-    shift = max(1, len(documents).bit_length()) + 1
-    assert shift <= 25, "too many documents for one index"
-    keys = np.concatenate(found)
-    keys <<= np.uint64(shift)
-    low = np.repeat(np.arange(len(documents), dtype=np.uint32) << 1,
-                    [len(codes) for codes in found])
-    if often is not None:
-        low |= np.frombuffer(b"".join(often), dtype=np.uint8)
-    keys |= low
-    del low
-    keys.sort()
-    codes: list[int] = []
-    lists: list[str] = []
-    bits: list[str] = []
-    # In runs of about CHUNK postings, each ending where a token's do: the arrays made for
-    # a run are small enough to be made again in the memory the last run's were in.
-    start = 0
-    while start < total:
-        stop = min(total, start + CHUNK)
-        if stop < total:  # back to the first posting of the token there
-            token = keys[stop] >> np.uint64(shift) << np.uint64(shift)
-            stop = max(int(np.searchsorted(keys, token)), start + 1)
-            if stop == start + 1:  # a token with more than CHUNK postings: all of them
-                stop = int(np.searchsorted(keys, token + (np.uint64(1) << np.uint64(shift))))
-        _postings_of_run(keys[start:stop], shift, often is not None, codes, lists, bits)
-        start = stop
-    return codes, lists, bits
-
-
-CHUNK = 1 << 21
-
-
-def _postings_of_run(keys: np.ndarray, shift: int, frequent: bool, codes: list[int],
-                     lists: list[str], bits: list[str]) -> None:
-    """`_postings_of_codes` for the sorted keys of whole tokens' postings: adds each
-    token's number, list and bits to `codes`, `lists` and `bits`."""
-    scratch = np.empty(len(keys), dtype=np.uint64)
-    # Where a token's postings start: the key before it differs in the token's bits.
-    np.bitwise_xor(keys[1:], keys[:-1], out=scratch[1:])
-    scratch[0] = np.uint64(1) << np.uint64(shift)
-    starts = np.flatnonzero(scratch >= np.uint64(1) << np.uint64(shift))
-    codes += (keys[starts] >> np.uint64(shift)).tolist()
-    np.right_shift(keys, np.uint64(1), out=scratch)
-    scratch &= np.uint64((1 << (shift - 1)) - 1)  # the documents' numbers
-    gaps = np.empty(len(keys), dtype=np.int32)  # from the document before, in the token's list
-    np.subtract(scratch[1:], scratch[:-1], out=gaps[1:], casting="unsafe")
-    gaps[starts] = scratch[starts] + np.uint64(1)  # a token's first document: from -1
-    text, ends = _gap_text(gaps)
-    cuts = [0, *ends[starts[1:] - 1].tolist(), len(text)]
-    lists += [text[begin:end] for begin, end in pairwise(cuts)]
-    marked = [""] * len(starts)
-    flagged = np.flatnonzero(keys & np.uint64(1)) if frequent else starts[:0]
-    if len(flagged):
-        owner = np.searchsorted(starts, flagged, side="right") - 1  # token of each
-        places = flagged - starts[owner]  # in its token's list
-        holders, first = np.unique(owner, return_index=True)
-        sizes = places[np.append(first[1:], len(flagged)) - 1] // 6 + 1  # characters
-        at = np.cumsum(sizes) - sizes
-        slots = np.repeat(at, np.diff(np.append(first, len(flagged)))) + places // 6
-        values = np.bincount(slots, weights=1 << places % 6, minlength=int(sizes.sum()))
-        chars = _BITS_BYTES[values.astype(np.int64)].tobytes().decode("ascii")
-        edges = np.append(at, len(chars)).tolist()
-        for holder, (begin, end) in zip(holders.tolist(), pairwise(edges), strict=True):
-            marked[holder] = chars[begin:end]
-    bits += marked
-
-
-def _gap_text(gaps: np.ndarray) -> tuple[str, np.ndarray]:
-    """Every gap as `_code` writes it, one after the other, and where each ends."""
-    digits = np.ones(len(gaps), dtype=np.uint8)
-    longer, power = np.flatnonzero(gaps >= 32), 1
-    while len(longer):
-        digits[longer] += 1
-        power += 1
-        longer = longer[gaps[longer] >= 1 << 5 * power]
-    ends = np.cumsum(digits, dtype=np.int64)
-    out = np.empty(int(ends[-1]), dtype=np.uint8)
-    ends -= 1  # the last digit of each
-    out[ends] = _LAST_BYTES[gaps & 31]
-    longer, power = np.flatnonzero(digits > 1), 1
-    while len(longer):
-        out[ends[longer] - power] = _MORE_BYTES[gaps[longer] >> 5 * power & 31]
-        power += 1
-        longer = longer[digits[longer] > power]
-    ends += 1
-    return out.tobytes().decode("ascii"), ends
-
-
-def _shards_of_codes(codes: list[int], shards: int) -> list[int]:
-    """`shard_of` each token of these numbers."""
-    found = np.array(codes, dtype=np.uint64)
-    pairs = (found // PAIR * 31 + found % PAIR) & np.uint64(0xFFFFFFFF)
-    return (np.where(found < PAIR, found, pairs) % np.uint64(shards)).tolist()
 
 
 def _postings_of_words(ready: list[Prepared]) -> tuple[

@@ -152,3 +152,26 @@ def test_hostile_fields_stay_data_in_every_index_file(make_site):
         if kind == "docs":
             found = found or any(row[1] == PAYLOAD for row in value)
     assert found  # the title, as written, once read back
+
+
+def test_a_body_edit_patches_the_index_without_loading_numpy(make_site, tmp_path):
+    """The short path for a body edit (what `serve` takes on every save) patches the index
+    with index.py's strings: a fresh process building after an edit never loads NumPy
+    and its 70 ms, and finds the new text."""
+    import subprocess
+    import sys
+
+    site = make_site(corpus_files())
+    build(site, None, BuildOptions(jobs=1))
+    path = site / "content/reports/r03.md"
+    path.write_text(path.read_text("utf-8") + "\n新添的蓝莓段落。\n", "utf-8")
+    script = ("import sys; from pathlib import Path; "
+              "from generator.build.pipeline import BuildOptions, build; "
+              f"build(Path({str(site)!r}), None, BuildOptions(jobs=1)); "
+              "print('numpy' in sys.modules)")
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True, cwd=Path(__file__).resolve().parents[2])
+    assert shown.stdout.strip() == "False"
+    shards = [index.read_script(p.read_bytes())[2]
+              for p in (site / "public/search/idx").glob("*.js")]
+    assert any("蓝莓" in shard for shard in shards if isinstance(shard, dict))

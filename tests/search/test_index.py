@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.search import index
+from generator.search import postings
 from generator.search.fold import fold
 from generator.search.index import (
     FREQUENT,
@@ -170,24 +170,24 @@ TEXT = st.text(alphabet=st.sampled_from(list("知識产权局专利商标aZ09é 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(TEXT, TEXT, st.sampled_from(["", "香港", "澳门"])), max_size=12),
-       st.sampled_from([1, 2, 8]), st.sampled_from([index.CHUNK, 1, 5]))
+       st.sampled_from([1, 2, 8]), st.sampled_from([postings.CHUNK, 1, 5]))
 def test_every_token_lists_exactly_the_documents_holding_it(texts, shards, chunk):
     """The shards, decoded, against postings made apart from the index: the documents
     holding each token, those whose title holds it, those holding it three times; with
     the postings made in runs of every length."""
     docs = [SearchDoc(f"r{n}.html", title, "", "", (region,) if region else (), (), "", text)
             for n, (title, text, region) in enumerate(texts)]
-    default, index.CHUNK = index.CHUNK, chunk
+    default, postings.CHUNK = postings.CHUNK, chunk
     try:
         assert _entries(build_index(docs, shards)) == _reference_entries(docs)
     finally:
-        index.CHUNK = default
+        postings.CHUNK = default
 
 
 def test_long_gaps_are_written_as_encode_writes_them(monkeypatch):
     """Document numbers far apart, past one, two and three digits of a gap; a token with
     more postings than a run holds."""
-    monkeypatch.setattr(index, "CHUNK", 1000)
+    monkeypatch.setattr(postings, "CHUNK", 1000)
     docs = [SearchDoc(f"r{n}.html", "", "", "", (), (), "", "空") for n in range(34_000)]
     for number in (0, 40, 1100, 33_950):
         docs[number] = SearchDoc(f"r{number}.html", "专利", "", "", (), (), "", "专利专利专利")
@@ -209,7 +209,7 @@ def test_the_index_is_the_same_made_elsewhere(monkeypatch):
         ran.extend(tasks)
         return [func(task) for task in reversed(tasks)][::-1]
 
-    monkeypatch.setattr(index, "DOC_FILES_A_TASK", 2)
+    monkeypatch.setattr("generator.search.index.DOC_FILES_A_TASK", 2)
     assert build_index(docs, 4, map_tasks=elsewhere) == build_index(docs, 4)
     assert ran == [-1, *range(0, -(-len(docs) // 4), 2)] and len(ran) > 3
 
