@@ -222,12 +222,7 @@ def decode(text: str) -> list[int]:
 def encode_bits(body: list[int], chosen: set[int]) -> str:
     """Which of `body`'s documents are `chosen`, a bit each in order, six to a character
     (the first the lowest), trailing zeros left out."""
-    return bits_of_places([place for place, number in enumerate(body) if number in chosen])
-
-
-def bits_of_places(places: list[int]) -> str:
-    """The bit string with these places (ascending) of a list set: what `encode_bits`
-    writes, from places the index already knows (see `_join_parts`)."""
+    places = [place for place, number in enumerate(body) if number in chosen]
     values = [0] * (places[-1] // 6 + 1 if places else 0)
     for place in places:
         values[place // 6] |= 1 << (place % 6)
@@ -330,6 +325,10 @@ def _unprepared(ready: Prepared) -> SearchDoc:
                      tuple(tags.split("\0")) if tags else (), year, text, source)
 
 
+Files = dict[PurePosixPath, bytes]
+DOC_FILES_A_TASK = 64
+
+
 def build_index(docs: list[SearchDoc] | list[Prepared], shards: int | None = None,
                 map_tasks: Callable[[Callable[[int], Files], list[int]], list[Files]] | None
                 = None) -> Files:
@@ -354,10 +353,6 @@ def build_index(docs: list[SearchDoc] | list[Prepared], shards: int | None = Non
             files.update(made)
         files[META] = meta_script([_unprepared(entry) for entry in ready], count)
         return dict(sorted(files.items()))
-
-
-Files = dict[PurePosixPath, bytes]
-DOC_FILES_A_TASK = 64
 
 
 def _map(func: Callable[[int], Files], tasks: list[int]) -> list[Files]:
