@@ -97,7 +97,7 @@ def postings_of_codes(documents: list[bytes], often: list[bytes] | None = None
     total = sum(map(len, found))
     if not total:
         return [], [], []
-    # A pair's number is below 2**39 (fold.PAIR times a code point below 0x40000): the
+    # A pair's number is below 2**39 (PAIR times a code point below 0x40000): the
     # document's number and a bit for "often" fit in the 25 bits below it. (Arrays are
     # made in place where they can be: memory a process touches the first time costs
     # more here than the arithmetic.)
