@@ -464,3 +464,22 @@ def test_documents_are_read_where_the_browser_lacks_native_base64(page, corpus_s
         open_search(page, corpus_site[how], query)
         assert page.evaluate("typeof Uint8Array.fromBase64") == "undefined"
         assert result_paths(page) == ranked(docs, query), query
+
+
+def test_a_missing_shard_says_so_and_leaves_the_filters(page, tmp_path):
+    site = copy_site(tmp_path / "site", None)
+    out = tmp_path / "out"
+    build(site, out, BuildOptions(use_cache=False, jobs=1))
+    for shard in (out / "search" / "idx").glob("*.js"):
+        shard.unlink()  # as a half-copied archive would be
+    server = _serve(out)
+    try:
+        for base in (f"http://127.0.0.1:{server.server_address[1]}/", out.as_uri() + "/"):
+            open_search(page, base, "专利")
+            expect(page.locator("#search-status")).to_contain_text("搜索索引载入失败")
+            expect(page.locator("#search-results li")).to_have_count(0)
+            expect(page.locator(".search-filters")).to_be_visible()
+            expect(page.locator("#search-region option", has_text="江苏省")).to_have_count(1)
+    finally:
+        server.shutdown()
+        server.server_close()

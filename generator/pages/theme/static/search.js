@@ -489,11 +489,15 @@
     var meta = new URL(form.getAttribute("data-index"), location.href).href;
     var siteRoot = new URL(form.getAttribute("data-site-root"), location.href).href;
     var started = performance.now();
+    var filled = false;
+    function fill() { // once, and also when the search fails: the filters still work
+      if (!filled && store.meta) { filled = true; fillFilters(form, chosen); }
+    }
     // meta.js is loaded by the page itself, after this script, before DOMContentLoaded.
     (store.meta ? Promise.resolve() : loadScript(meta)).then(function () {
       if (!store.meta) { throw new Error("索引文件无效"); }
       if (!searching) {
-        fillFilters(form, chosen);
+        fill();
         status.textContent = "请输入关键词，按回车搜索。";
         return;
       }
@@ -501,7 +505,7 @@
         // The documents of the first results are asked for first; the filters are
         // filled while they load (the first collation loads the browser's tables).
         var first = found.page(PAGE);
-        fillFilters(form, chosen);
+        fill();
         return first.then(function (items) {
           render(list, items);
           form.setAttribute("data-search-ms", (performance.now() - started).toFixed(1));
@@ -518,6 +522,7 @@
       });
     }).catch(function (problem) {
       status.textContent = "搜索索引载入失败（" + (problem && problem.message || problem) + "）。请按档案、标签和地区浏览。";
+      try { fill(); } catch (unfilled) { /* the index is unreadable: the message above says so */ }
     }).then(function () {
       form.setAttribute("data-state", "done");
     });
