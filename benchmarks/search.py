@@ -14,9 +14,10 @@ fresh browser context each time. Beside it, the time Playwright waited from `got
 the same attribute (it adds the driver's round trips and the wait for the load event).
 
 The HTTP server is Python's, made to behave like a real one: HTTP/1.1 with keep-alive
-(the standard library's answers HTTP/1.0 and closes every connection unless told), in a
-process of its own (in the benchmark's, it would share one interpreter lock with the
-Playwright driver).
+(the standard library's answers HTTP/1.0 and closes every connection unless told) and
+TCP_NODELAY (its headers and body go out in two sends, and with Nagle's algorithm the
+body waited up to 40 ms for the headers' ACK), in a process of its own (in the
+benchmark's, it would share one interpreter lock with the Playwright driver).
 """
 from __future__ import annotations
 
@@ -93,6 +94,10 @@ def one_report_edits(site: Path, work: Path, edits: int = 5) -> tuple[float, flo
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as every real server does
+    # TCP_NODELAY, as nginx sets on keep-alive connections: the handler writes a response's
+    # headers and its body in two sends, and with Nagle's algorithm on the body waited for
+    # the browser's delayed ACK of the headers, up to 40 ms a file on loopback.
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):  # the base class names its argument `format`
         pass

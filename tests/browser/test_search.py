@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 from generator.build.pipeline import BuildOptions, build
 from generator.search import index as search_index
-from generator.search.fold import fold
+from generator.search.fold import fold, fold_pairs, tokens
 from tests.browser.conftest import copy_site
 from tests.helpers import hostile_site
 from tests.search.corpus import QUERIES, corpus_docs, corpus_files
@@ -375,3 +375,111 @@ def test_hostile_text_in_results_stays_text(page, make_site):
     titles = page.locator("#search-results li h2 a").all_inner_texts()
     assert any("<img src=x onerror=alert(1)>" in t for t in titles), titles
     assert dialogs == []
+
+
+def _table_keys() -> tuple[list[str], list[str]]:
+    """The characters the folding table changes that the index reads as tokens: Chinese
+    characters (indexed alone and in pairs) and letters (a word alone, "aa" one word)."""
+    han, latin = [], []
+    for char, _ in fold_pairs():
+        folded = fold(char)
+        if tokens(folded) == {folded}:
+            (han if folded in tokens(folded * 2) else latin).append(char)
+    return han, latin
+
+
+@pytest.fixture(scope="module")
+def folding_site(tmp_path_factory):
+    """A report holding every character of the folding table (traditional, variant and
+    upper-case forms), and one whose text has characters beyond the BMP before its match;
+    served at the root and under /sub/."""
+    han, latin = _table_keys()
+    tmp = tmp_path_factory.mktemp("folding")
+    site = tmp / "site"
+    files = {
+        "content/reports/table.md": report_file("字表", "2020-01-01", "".join(han) + "\n\n" +
+                                                " ".join(char + "中" for char in latin)),
+        "content/reports/astral.md": report_file("某地报告", "2019-01-01",
+                                                 "𠁞𠁞𠁞之后，知識產權保護。"),
+    }
+    for name, text in files.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text, "utf-8")
+    out = tmp / "root" / "sub"
+    build(site, out, BuildOptions(use_cache=False, jobs=1))
+    root, sub = _serve(out), _serve(out.parent)
+    yield {"http": f"http://127.0.0.1:{root.server_address[1]}/",
+           "subpath": f"http://127.0.0.1:{sub.server_address[1]}/sub/",
+           "file": out.as_uri() + "/", "han": han, "latin": latin}
+    for server in (root, sub):
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("how", ["http", "subpath", "file"])
+def test_the_page_folds_every_character_of_the_table_as_the_index_does(page, folding_site,
+                                                                        how):
+    han, latin = folding_site["han"], folding_site["latin"]
+    assert len(han) > 3000 and any(ord(char) > 0xFFFF for char in han) and len(latin) > 50
+    # Terms of 25 characters and Latin words each followed by 中: none is one token, so the
+    # page checks each in the report's text as it folds it, and a character folded
+    # otherwise than by the index (fold.py) loses the report.
+    chunks = ["".join(han[at:at + 25]) for at in range(0, len(han), 25)]
+    simplified = " ".join([fold(chunk) for chunk in chunks] + [fold(c) + "中" for c in latin])
+    written = " ".join(chunks + [char + "中" for char in latin])  # the query folds too
+    for query in (simplified, written):
+        open_search(page, folding_site[how], query)
+        assert result_paths(page) == ["reports/table.html"]
+        marked = page.locator("#search-results .excerpt mark").first.inner_text()
+        assert marked == chunks[0][:len(marked)] and len(marked) >= 10  # its own characters
+
+
+@pytest.mark.parametrize("how", ["http", "file"])
+def test_an_excerpt_after_characters_beyond_the_bmp_marks_the_match(page, folding_site, how):
+    open_search(page, folding_site[how], "知识产权")
+    hit = result_for(page, "reports/astral.html")
+    expect(hit.locator(".excerpt")).to_contain_text("𠁞𠁞𠁞之后，知識產權保護。")
+    expect(hit.locator(".excerpt mark")).to_have_text(["知識產權"])
+    open_search(page, folding_site[how], "𠀾𠀾")  # 𠁞 folds to 𠀾
+    hit = result_for(page, "reports/astral.html")
+    expect(hit.locator(".excerpt mark")).to_have_text(["𠁞𠁞"])
+
+
+@pytest.mark.parametrize("how", ["http", "subpath", "file"])
+def test_filters_list_regions_by_pinyin_and_years_newest_first(page, corpus_site, how):
+    open_search(page, corpus_site[how], "专利")
+    options = {kind: page.locator(f"#search-{kind} option").all_inner_texts()
+               for kind in ("region", "year")}
+    assert options["region"] == ["全部地区", "澳门特别行政区（1）", "北京市（1）", "广东省（1）",
+                                 "江苏省（1）", "江西省（1）", "香港特别行政区（1）", "浙江省（1）"]
+    assert options["year"] == ["全部年份", "2024年（1）", "2023年（2）", "2022年（2）",
+                               "2021年（2）", "2020年（1）", "2019年（1）", "2018年（1）"]
+
+
+@pytest.mark.parametrize("how", ["http", "file"])
+def test_documents_are_read_where_the_browser_lacks_native_base64(page, corpus_site, how):
+    page.add_init_script("delete Uint8Array.fromBase64;")  # as in browsers before 2025
+    docs = corpus_docs()
+    for query in ("知识产权", "产权局", "PCT 专利"):
+        open_search(page, corpus_site[how], query)
+        assert page.evaluate("typeof Uint8Array.fromBase64") == "undefined"
+        assert result_paths(page) == ranked(docs, query), query
+
+
+def test_a_missing_shard_says_so_and_leaves_the_filters(page, tmp_path):
+    site = copy_site(tmp_path / "site", None)
+    out = tmp_path / "out"
+    build(site, out, BuildOptions(use_cache=False, jobs=1))
+    for shard in (out / "search" / "idx").glob("*.js"):
+        shard.unlink()  # as a half-copied archive would be
+    server = _serve(out)
+    try:
+        for base in (f"http://127.0.0.1:{server.server_address[1]}/", out.as_uri() + "/"):
+            open_search(page, base, "专利")
+            expect(page.locator("#search-status")).to_contain_text("搜索索引载入失败")
+            expect(page.locator("#search-results li")).to_have_count(0)
+            expect(page.locator(".search-filters")).to_be_visible()
+            expect(page.locator("#search-region option", has_text="江苏省")).to_have_count(1)
+    finally:
+        server.shutdown()
+        server.server_close()

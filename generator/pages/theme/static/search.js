@@ -30,11 +30,21 @@
   // Documents come compressed (raw DEFLATE in base64), read by DecompressionStream.
   var unpacking = {};
   registry.docz = function (number, packed) {
-    var binary = atob(packed);
-    var bytes = new Uint8Array(binary.length);
-    for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
-    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-    unpacking[number] = new Response(stream).text().then(function (text) {
+    var bytes;
+    if (Uint8Array.fromBase64) {
+      bytes = Uint8Array.fromBase64(packed);
+    } else {
+      var binary = atob(packed);
+      bytes = new Uint8Array(binary.length);
+      for (var i = 0; i < binary.length; i++) { bytes[i] = binary.charCodeAt(i); }
+    }
+    // Written straight into the stream: a Blob's stream is read through the browser
+    // process, several times slower for these small files.
+    var inflating = new DecompressionStream("deflate-raw");
+    var writer = inflating.writable.getWriter();
+    writer.write(bytes).catch(function () {}); // a failure rejects the text below
+    writer.close().catch(function () {});
+    unpacking[number] = new Response(inflating.readable).text().then(function (text) {
       store.docs[number] = JSON.parse(text);
     });
   };
@@ -62,16 +72,42 @@
 
   // --- Folding and tokens (the same as generator/search/fold.py) ---------------------
 
-  var folding = null;
-  function fold(text) {
-    if (!folding) {
-      folding = new Map();
-      var chars = Array.from(store.meta.fold);
-      for (var i = 0; i + 1 < chars.length; i += 2) { folding.set(chars[i], chars[i + 1]); }
+  // The table as an array by UTF-16 unit (the characters outside the BMP in a map),
+  // the text walked once and copied only where a character changes: a report's text
+  // has few such characters, and this runs over the text of every result.
+  var folding = null, foldingAstral = null;
+  function foldTable() {
+    var table = store.meta.fold;
+    folding = new Uint16Array(65536);
+    foldingAstral = new Map();
+    for (var i = 0; i < table.length;) {
+      var from = table.codePointAt(i);
+      i += from > 0xffff ? 2 : 1;
+      var to = table.codePointAt(i);
+      i += to > 0xffff ? 2 : 1;
+      if (from > 0xffff) { foldingAstral.set(from, String.fromCodePoint(to)); } else { folding[from] = to; }
     }
-    var out = "";
-    for (var ch of String(text)) { out += folding.get(ch) || ch; }
-    return out;
+  }
+
+  function fold(text) {
+    if (!folding) { foldTable(); }
+    text = String(text);
+    var out = "", last = 0;
+    for (var i = 0; i < text.length; i++) {
+      var c = text.charCodeAt(i);
+      if (folding[c] !== 0) {
+        out += text.slice(last, i) + String.fromCharCode(folding[c]);
+        last = i + 1;
+      } else if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length) {
+        var d = text.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d < 0xe000) {
+          var to = foldingAstral.get((c - 0xd800) * 0x400 + d - 0xdc00 + 0x10000);
+          if (to !== undefined) { out += text.slice(last, i) + to; last = i + 2; }
+          i++;
+        }
+      }
+    }
+    return last === 0 ? text : out + text.slice(last);
   }
 
   var RUNS = new RegExp("([" + CJK + "]+)|[" + WORD + "]+", "gu");
@@ -107,48 +143,78 @@
   }
 
   // A posting list: gaps between document numbers, each in base 32, its last digit from
-  // 0-9a-v and the digits before it from A-Zwxyz-_ (index.py writes them).
-  function decode(text) {
-    var out = [], last = -1, value = 0;
-    for (var i = 0; i < text.length; i++) {
-      var c = text.charCodeAt(i);
-      if (c >= 48 && c <= 57) { last += value * 32 + c - 48; out.push(last); value = 0; }
-      else if (c >= 97 && c <= 118) { last += value * 32 + c - 87; out.push(last); value = 0; }
-      else if (c >= 65 && c <= 90) { value = value * 32 + c - 65; }
-      else if (c >= 119 && c <= 122) { value = value * 32 + c - 93; }
-      else { value = value * 32 + (c === 45 ? 30 : 31); }
-    }
-    return out;
-  }
+  // 0-9a-v and the digits before it from A-Zwxyz-_ (index.py writes them). DIGITS holds
+  // a character's value, plus 32 for the digits before the last.
+  var DIGITS = new Int8Array(128);
+  (function () {
+    var i;
+    for (i = 0; i < 10; i++) { DIGITS[48 + i] = i; }
+    for (i = 0; i < 22; i++) { DIGITS[97 + i] = 10 + i; }
+    for (i = 0; i < 26; i++) { DIGITS[65 + i] = 32 + i; }
+    for (i = 0; i < 4; i++) { DIGITS[119 + i] = 58 + i; }
+    DIGITS[45] = 62;
+    DIGITS[95] = 63;
+  })();
+  var decoded = new Int32Array(1024); // reused: a list is counted, then dropped
 
-  function intersect(a, b) {
-    var out = [], i = 0, j = 0;
-    while (i < a.length && j < b.length) {
-      if (a[i] === b[j]) { out.push(a[i]); i++; j++; } else if (a[i] < b[j]) { i++; } else { j++; }
+  // The list's documents into `decoded`; returns how many.
+  function decode(text) {
+    if (decoded.length < text.length) { decoded = new Int32Array(text.length); }
+    var n = 0, last = -1, value = 0;
+    for (var i = 0; i < text.length; i++) {
+      var digit = DIGITS[text.charCodeAt(i) & 127];
+      if (digit < 32) { last += value * 32 + digit; decoded[n++] = last; value = 0; } else { value = value * 32 + digit - 32; }
     }
-    return out;
+    return n;
   }
 
   // Which documents of a body list hold the token often: a bit each, six to a character
   // of BITS, the first the lowest (index.py's encode_bits).
   var BITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  function decodeBits(body, text) {
-    var out = [];
-    for (var i = 0; i < text.length; i++) {
-      var value = BITS.indexOf(text.charAt(i));
+  var BIT_VALUES = new Int8Array(128).fill(-1);
+  for (var b = 0; b < BITS.length; b++) { BIT_VALUES[BITS.charCodeAt(b)] = b; }
+
+  // Adds one to count[n] for each document n of the list, and to often[n] for each whose
+  // bit is set. A document in every one of k lists then counts k: intersecting the lists
+  // is one pass over each and one over the documents, with no list built between.
+  function countList(text, count, bits, often) {
+    var n = decode(text), k;
+    for (k = 0; k < n; k++) { count[decoded[k]]++; }
+    for (var i = 0; bits && i < bits.length; i++) {
+      var code = bits.charCodeAt(i), value = code < 128 ? BIT_VALUES[code] : -1;
       for (var bit = 0; bit < 6; bit++) {
-        if (value >> bit & 1 && i * 6 + bit < body.length) { out.push(body[i * 6 + bit]); }
+        k = i * 6 + bit;
+        if (value >> bit & 1 && k < n) { often[decoded[k]]++; }
       }
     }
-    return out;
   }
 
-  function postings(token) {
-    var entry = store.shards[shardOf(token, store.meta.shards)][token];
-    if (entry === undefined) { return { body: [], title: [], often: [] }; }
-    if (typeof entry === "string") { return { body: decode(entry), title: [], often: [] }; }
-    var body = decode(entry[0]);
-    return { body: body, title: decode(entry[1]), often: entry.length > 2 ? decodeBits(body, entry[2]) : [] };
+  // The documents holding every token (and every filter's token), in rank tiers: those
+  // whose title holds every token, then those holding each token FREQUENT times or more,
+  // then the rest; newest first (the numbers' order) within each.
+  function candidates(tokens, filterTokens) {
+    var size = store.meta.documents;
+    var inBody = new Uint32Array(size), inTitle = new Uint32Array(size), often = new Uint32Array(size);
+    function entry(token) { return store.shards[shardOf(token, store.meta.shards)][token]; }
+    tokens.forEach(function (token) {
+      var found = entry(token);
+      if (typeof found === "string") { countList(found, inBody, null, null); }
+      else if (found !== undefined) {
+        countList(found[0], inBody, found[2], often);
+        countList(found[1], inTitle, null, null);
+      }
+    });
+    filterTokens.forEach(function (token) {
+      var found = entry(token);
+      if (found !== undefined) { countList(typeof found === "string" ? found : found[0], inBody, null, null); }
+    });
+    var lists = tokens.length + filterTokens.length, tiers = [[], [], []];
+    for (var n = 0; lists && n < size; n++) {
+      if (inBody[n] === lists) {
+        tiers[!tokens.length ? 0 : inTitle[n] === tokens.length ? 2 : often[n] === tokens.length ? 1 : 0].push(n);
+      }
+    }
+    return tiers[2].concat(tiers[1], tiers[0]);
   }
 
   // --- Documents ------------------------------------------------------------------
@@ -172,8 +238,10 @@
     var row = store.docs[Math.floor(number / per)][number % per];
     var doc = { url: row[0], title: row[1], date: row[2], place: row[3], region: row[4],
                 tags: row[5], year: row[6], text: row[7], source: row[8] };
-    doc.folded = fold([doc.title, doc.tags.join(" "), doc.place, doc.region.join(" "), doc.text,
-                       doc.source].join("\n"));
+    var parts = [doc.title, doc.tags.join(" "), doc.place, doc.region.join(" "), doc.text, doc.source];
+    doc.folded = fold(parts.join("\n"));
+    // Folding keeps every length, so the text's folding is where the text is.
+    doc.foldedText = doc.folded.substr(parts.slice(0, 4).join("\n").length + 1, doc.text.length);
     return doc;
   }
 
@@ -218,9 +286,9 @@
 
   // The text around the first hit as [{text, mark}] pieces, every term marked: offsets in
   // the folded text are offsets in the original (folding keeps every length).
-  function excerpt(text, terms, size) {
+  function excerpt(text, terms, size, folded) {
     size = size || EXCERPT;
-    var folded = fold(text);
+    folded = folded === undefined ? fold(text) : folded;
     var first = -1;
     terms.forEach(function (term) {
       var at = folded.indexOf(term.text);
@@ -264,30 +332,9 @@
     return Promise.all(shards.map(function (shard) {
       return loadScript(new URL("idx/" + pad(shard, 4) + ".js", base).href);
     })).then(function () {
-      var found = null, inTitle = null, often = null;
-      terms.forEach(function (term) {
-        term.tokens.forEach(function (token) {
-          var list = postings(token);
-          found = found === null ? list.body : intersect(found, list.body);
-          inTitle = inTitle === null ? list.title : intersect(inTitle, list.title);
-          often = often === null ? list.often : intersect(often, list.often);
-        });
-      });
-      filterTokens.forEach(function (token) {
-        var list = postings(token).body;
-        found = found === null ? list : intersect(found, list);
-      });
-      if (found === null || (!terms.length && !filterTokens.length)) { found = []; }
-      // Titles that hold every term's pieces first, then documents that hold each piece
-      // FREQUENT times or more, then the rest; newest first (the numbers' order) within each.
-      var tier = new Map();
-      if (terms.length) {
-        intersect(often || [], found).forEach(function (n) { tier.set(n, 1); });
-        intersect(inTitle || [], found).forEach(function (n) { tier.set(n, 2); });
-      }
-      var order = found.filter(function (n) { return tier.get(n) === 2; })
-        .concat(found.filter(function (n) { return tier.get(n) === 1; }),
-                found.filter(function (n) { return !tier.has(n); }));
+      var tokens = [];
+      terms.forEach(function (term) { tokens.push.apply(tokens, term.tokens); });
+      var order = candidates(tokens, filterTokens);
       var exact = terms.every(function (term) { return term.exact; });
       var cursor = 0;
       var result = {
@@ -306,7 +353,7 @@
                 var doc = docOf(n);
                 if (!exact && !holds(doc, terms)) { return; }
                 items.push({ url: new URL(doc.url, siteRoot).href, title: doc.title, date: doc.date,
-                             place: doc.place, excerpt: excerpt(doc.text, terms),
+                             place: doc.place, excerpt: excerpt(doc.text, terms, EXCERPT, doc.foldedText),
                              number: n, rank: score(doc, terms) });
               });
               return step();
@@ -326,14 +373,16 @@
 
   function fillFilters(form, chosen) {
     var lists = store.meta.filters;
+    var collator = new Intl.Collator("zh-CN"); // one, not one a comparison
     Object.keys(LABELS).forEach(function (kind) {
       var select = form.elements[kind];
       var counts = {};
       (lists[kind] || []).forEach(function (pair) { counts[pair[0]] = pair[1]; });
       var values = Object.keys(counts);
       values.sort(function (a, b) {
-        if (kind === "year") { return (a === "年份不详") - (b === "年份不详") || b.localeCompare(a); }
-        return a.localeCompare(b, "zh-CN");
+        // Years ("2024年") newest first, by their digits; 年份不详 last.
+        if (kind === "year") { return (a === "年份不详") - (b === "年份不详") || (a < b) - (b < a); }
+        return collator.compare(a, b);
       });
       if (chosen[kind] && values.indexOf(chosen[kind]) < 0) { values.unshift(chosen[kind]); }
       values.forEach(function (value) {
@@ -440,18 +489,24 @@
     var meta = new URL(form.getAttribute("data-index"), location.href).href;
     var siteRoot = new URL(form.getAttribute("data-site-root"), location.href).href;
     var started = performance.now();
+    var filled = false;
+    function fill() { // once, and also when the search fails: the filters still work
+      if (!filled && store.meta) { filled = true; fillFilters(form, chosen); }
+    }
     // meta.js is loaded by the page itself, after this script, before DOMContentLoaded.
     (store.meta ? Promise.resolve() : loadScript(meta)).then(function () {
       if (!store.meta) { throw new Error("索引文件无效"); }
-      // The query's shards are asked for first; the filters are filled while they load.
-      var searched = searching ? search(meta, siteRoot, query, filters) : null;
-      fillFilters(form, chosen);
-      if (!searched) {
+      if (!searching) {
+        fill();
         status.textContent = "请输入关键词，按回车搜索。";
         return;
       }
-      return searched.then(function (found) {
-        return found.page(PAGE).then(function (items) {
+      return search(meta, siteRoot, query, filters).then(function (found) {
+        // The documents of the first results are asked for first; the filters are
+        // filled while they load (the first collation loads the browser's tables).
+        var first = found.page(PAGE);
+        fill();
+        return first.then(function (items) {
           render(list, items);
           form.setAttribute("data-search-ms", (performance.now() - started).toFixed(1));
           var what = describe(query, filters);
@@ -467,6 +522,7 @@
       });
     }).catch(function (problem) {
       status.textContent = "搜索索引载入失败（" + (problem && problem.message || problem) + "）。请按档案、标签和地区浏览。";
+      try { fill(); } catch (unfilled) { /* the index is unreadable: the message above says so */ }
     }).then(function () {
       form.setAttribute("data-state", "done");
     });
