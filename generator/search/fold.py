@@ -48,12 +48,11 @@ def fold_pairs() -> tuple[tuple[str, str], ...]:
 
 
 @cache
-def _table() -> list[int | str]:
-    """What each code point up to the last one folding changes folds to, by its number:
-    str.translate reads a list by index faster than a dict by key, and leaves a character
-    past the end as it is."""
-    changed = {ord(char): out for char, out in fold_pairs()}
-    return [changed.get(point, point) for point in range(max(changed) + 1)]
+def _table() -> dict[int, str]:
+    """What each character folding changes folds to, by its number. (A build folds its
+    reports as arrays, postings.py; this folds titles and the two texts of a body edit,
+    where a list by every code point, read faster, took longer to make than to read.)"""
+    return {ord(char): out for char, out in fold_pairs()}
 
 
 def fold(text: str) -> str:

@@ -200,8 +200,9 @@ def encode(numbers: list[int]) -> str:
     """Ascending document numbers as a string of gaps (the first from -1)."""
     if not numbers:
         return ""
-    _codes_up_to(numbers[-1] + 2)
-    return "".join(map(_codes.__getitem__, map(operator.sub, numbers, chain((-1,), numbers))))
+    gaps = list(map(operator.sub, numbers, chain((-1,), numbers)))
+    _codes_up_to(max(gaps) + 1)
+    return "".join(map(_codes.__getitem__, gaps))
 
 
 def decode(text: str) -> list[int]:
