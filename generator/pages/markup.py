@@ -97,7 +97,7 @@ def render_markdown(text: str, *, allow_raw_html: bool = False) -> Rendered:
     extension, parse, render = _options(allow_raw_html)
     out = comrak.render_markdown(text, extension_options=extension, parse_options=parse,
                                  render_options=render)
-    out, headings = _finish(out)
+    out, headings = _finish(_flat_quotes(out))
     if not allow_raw_html:
         if '="">' in out or '="" ' in out:  # comrak empties an address it refuses: drop it
             out = out.replace('<a href="">', "<a>").replace('<img src="" ', "<img ")
@@ -131,6 +131,29 @@ def _no_hidden_scheme(tag: str, attribute: str, value: str) -> str | None:
 
 
 # --- What comrak leaves to us --------------------------------------------------------------
+
+MAX_QUOTE_DEPTH = 32
+_QUOTE = re.compile(r"<(/?)blockquote>")
+
+
+def _flat_quotes(html: str) -> str:
+    """Quotes nested deeper than MAX_QUOTE_DEPTH lose the tags past it; their text stays.
+    A line of `>` nests a quote in a quote for each, and the sanitiser's HTML parser takes
+    time by the square of the depth: 21,000 of them took 1.7 s, 100,000 took 45 s."""
+    if html.count("<blockquote>") <= MAX_QUOTE_DEPTH:
+        return html
+    depth = 0
+
+    def kept(tag: re.Match) -> str:
+        nonlocal depth
+        if tag.group(1):
+            depth -= 1
+            return tag.group() if depth < MAX_QUOTE_DEPTH else ""
+        depth += 1
+        return tag.group() if depth <= MAX_QUOTE_DEPTH else ""
+
+    return _QUOTE.sub(kept, html)
+
 
 _HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")

@@ -292,3 +292,17 @@ def test_a_trusting_site_passes_raw_html():
     soup = soup_of('参见<abbr title="与贸易有关的知识产权协定">TRIPS</abbr>协议',
                    allow_raw_html=True)
     assert soup.find("abbr")["title"] == "与贸易有关的知识产权协定"
+
+
+def test_quotes_nested_past_the_limit_keep_their_text_not_their_depth():
+    """A line of 100,000 `>` (a quote in a quote for each) is 32 quotes deep on the page,
+    its text all there: the sanitiser's parser takes time by the square of the depth."""
+    from generator.pages.markup import MAX_QUOTE_DEPTH
+
+    html = render_markdown(">" * 100_000 + " 最深的一句\n\n> 浅的一句").html
+    soup = BeautifulSoup(html, "html.parser")
+    deepest = max(len(p.find_parents("blockquote")) for p in soup.find_all("p"))
+    assert deepest == MAX_QUOTE_DEPTH
+    assert [p.get_text() for p in soup.find_all("p")] == ["最深的一句", "浅的一句"]
+    shallow = BeautifulSoup(render_markdown("> > 二层").html, "html.parser")
+    assert len(shallow.find("p").find_parents("blockquote")) == 2
