@@ -105,7 +105,7 @@ def write_search_files(staging: Staging, plan: SearchPlan, cache: BuildCache,
                        jobs: int = 1) -> tuple[dict[str, Output], SearchFiles, int]:
     """Put the index's files in the staging folder: the ones the last build wrote byte
     for byte are carried over. `prepared`: the documents the render step tokenised, by
-    output path (the others are made from the cache's rendered Markdown); the postings
+    output path (the others are made from the cache's rendered Markdown); the shards
     and document files are made on `jobs` processes. Returns each file's record, what
     was made, and how many files were written."""
     from ..search.index import build_index, doc_of, prepare

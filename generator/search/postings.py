@@ -29,6 +29,7 @@ from .fold import _WORDS, CJK_RANGES, fold_pairs
 from .index import _BITS, _LAST, _MORE
 
 PAIR = 1 << 21  # a pair's number: its first code point times PAIR plus its second
+CHUNK = 1 << 21  # postings a run of `postings_of_codes` takes, about (whole tokens' only)
 
 
 @cache
@@ -128,9 +129,6 @@ def postings_of_codes(documents: list[bytes], often: list[bytes] | None = None
         _postings_of_run(keys[start:stop], shift, often is not None, codes, lists, bits)
         start = stop
     return codes, lists, bits
-
-
-CHUNK = 1 << 21
 
 
 def _postings_of_run(keys: np.ndarray, shift: int, frequent: bool, codes: list[int],
