@@ -31,7 +31,7 @@ from .search_step import (
     plan_search_after_edits,
     search_warnings,
     shard_rows,
-    write_search_files,
+    write_patched_index,
 )
 from .state import LastBuild, Setup
 from .writer import MANIFEST, Staging, write_file
@@ -225,7 +225,7 @@ def write(setup: Setup, delta: Delta
     cache = setup.cache
     search = delta.search
     # The index files the edits patch are written anew; the others are carried over
-    # with the rest of the site (write_search_files gives them their new key).
+    # with the rest of the site (write_patched_index gives them their new key).
     retired = {str(path) for path in search.patched} \
         if search is not None and search.patched is not None else set()
     outputs = {path: output for path, output in cache.outputs.items() if path not in retired}
@@ -238,8 +238,7 @@ def write(setup: Setup, delta: Delta
         indexed: SearchFiles | None = None
         written = len(delta.files)
         if search is not None:  # the shards the edits touch, patched
-            found, indexed, searched = write_search_files(staging, search, cache,
-                                                          setup.config)
+            found, indexed, searched = write_patched_index(staging, search, cache)
             outputs.update(found)
             written += searched
         staging.commit(list(outputs))

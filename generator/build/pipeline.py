@@ -28,7 +28,7 @@ from .inputs import Inputs, parse_sources, read_inputs
 from .keys import body_key, build_key_of, digest, generator_fingerprint, output_key
 from .lock import hold_output_lock
 from .records import CacheUnreadable, pack_body
-from .search_step import SearchPlan, plan_search, search_warnings, shard_rows, write_search_files
+from .search_step import IndexWriter, SearchPlan, plan_search, search_warnings, shard_rows
 from .state import BodyEditFrame, BuildOptions, BuildResult, LastBuild, NavEntry, Setup
 from .workers import map_in_order
 from .writer import (
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
     from ..pages.plan import PagePlan
     from ..pages.render import Renderer
     from ..pages.site import Site
-    from ..search.index import Prepared
     from .search_step import SearchFiles
 
 __all__ = ["NO_BASE_URL", "NO_CONTACT_EMAIL", "BuildOptions", "BuildResult", "build"]
@@ -355,16 +354,15 @@ def _write(setup: Setup, model: Model, plan: OutputPlan, inputs: Inputs,
         try:
             staging.carry_over(sorted(plan.reusable))
             outputs = {path: setup.cache.outputs[path] for path in plan.reusable}
-            rendered, prepared = _render_pages(setup, model, plan, staging)
-            outputs.update(rendered)
+            index = IndexWriter(staging, plan.search, setup.cache) \
+                if plan.search is not None and plan.search.needed else None
+            outputs.update(_render_pages(setup, model, plan, staging, index))
             for out_path in plan.to_copy:
                 state = write_file(staging.root, out_path, inputs.static[out_path].read_bytes())
                 outputs[str(out_path)] = Output(plan.wanted[str(out_path)], *state)
             indexed, searched = None, 0
-            if plan.search is not None and plan.search.needed:
-                found, indexed, searched = write_search_files(staging, plan.search,
-                                                              setup.cache, setup.config,
-                                                              prepared, setup.jobs)
+            if index is not None:
+                found, indexed, searched = index.finish(setup.config)
                 outputs.update(found)
             staging.commit(list(outputs))
         except BaseException:
@@ -385,12 +383,13 @@ def _writing_site(setup: Setup, problems: list[Problem]) -> Iterator[None]:
                         + [write_failure(setup.out_dir, exc)]) from None
 
 
-def _render_pages(setup: Setup, model: Model, plan: OutputPlan, staging: Staging
-                  ) -> tuple[dict[str, Output], dict[str, Prepared]]:
+def _render_pages(setup: Setup, model: Model, plan: OutputPlan, staging: Staging,
+                  index: IndexWriter | None) -> dict[str, Output]:
     """Render the pages to render into the staging folder, on every core; new Markdown
     bodies go to the cache as they come rather than wait, all of them, in memory. A page
     of Markdown is also tokenised for the search index there, if it is to be made again
-    (see search/index.py: prepare); returns those by output path."""
+    (see search/index.py: prepare), a chunk of pages at a time, and added to `index` as
+    it comes back."""
     from ..pages.markup import render_markdown
     from ..pages.render import TemplateProblem, merge_template_problems
     from ..search.index import doc_of, prepare
@@ -398,7 +397,7 @@ def _render_pages(setup: Setup, model: Model, plan: OutputPlan, staging: Staging
     gc.enable()  # rendering makes reference cycles (see _collector_paused)
     config, cache, on_progress = setup.config, setup.cache, setup.options.on_progress
     to_render = plan.to_render
-    index = plan.search is not None and plan.search.needed and plan.search.patched is None
+    indexed = index.number if index is not None else {}
     body_keys = {str(p.out_path): body_key(p.body_of, config) for p in to_render if p.body_of}
     known_bodies = cache.bodies(set(body_keys.values()))
     done = 0
@@ -424,13 +423,19 @@ def _render_pages(setup: Setup, model: Model, plan: OutputPlan, staging: Staging
             data = model.renderer.render(page, body)
         except TemplateProblem as problem:
             return None, None, problem.problem, None
-        ready = prepare(doc_of(page, body.html)) if index and body is not None else None
-        return write_file(staging.root, page.out_path, data), new_body, None, ready
+        shown = (page, body.html) if body is not None and str(page.out_path) in indexed \
+            else None
+        return write_file(staging.root, page.out_path, data), new_body, None, shown
+
+    def prepared(chunk: list) -> list:
+        """The chunk's pages' documents, ready for the index: all at once (see prepare)."""
+        ready = iter(prepare([doc_of(*shown) for *_, shown in chunk if shown is not None]))
+        return [(*result, next(ready) if shown is not None else None)
+                for *result, shown in chunk]
 
     outputs: dict[str, Output] = {}
     failed: list[Problem] = []
     new_bodies: dict[str, tuple[bytes, str]] = {}
-    prepared: dict[str, Prepared] = {}
 
     def rendered(start: int, chunk: list) -> None:
         for page, (state, new_body, problem, ready) in zip(
@@ -440,7 +445,8 @@ def _render_pages(setup: Setup, model: Model, plan: OutputPlan, staging: Staging
                 continue
             outputs[str(page.out_path)] = Output(plan.wanted[str(page.out_path)], *state)
             if ready is not None:
-                prepared[str(page.out_path)] = ready
+                assert index is not None
+                index.add(str(page.out_path), ready)
             if new_body is not None:
                 new_bodies[body_keys[str(page.out_path)]] = new_body
         if len(new_bodies) >= 256:
@@ -449,11 +455,12 @@ def _render_pages(setup: Setup, model: Model, plan: OutputPlan, staging: Staging
 
     if on_progress and to_render:
         on_progress(0, len(to_render), "pages")
-    map_in_order(render, to_render, setup.jobs, progress, on_results=rendered)
+    map_in_order(render, to_render, setup.jobs, progress, on_results=rendered,
+                 finish=prepared if index is not None else None)
     cache.add_bodies(new_bodies)
     if failed:
         raise SiteError(merge_template_problems(failed))
-    return outputs, prepared
+    return outputs
 
 
 def _summary(setup: Setup, keys: InputKeys, model: Model, plan: OutputPlan, written: Written,

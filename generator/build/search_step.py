@@ -9,7 +9,6 @@ wrote byte for byte is carried over.
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -17,7 +16,6 @@ from typing import TYPE_CHECKING
 from ..errors import Problem
 from .cache import BuildCache, Output, Present, all_still_there
 from .keys import body_key
-from .workers import map_in_order
 from .writer import Staging, unchanged_files, write_file
 
 if TYPE_CHECKING:
@@ -100,35 +98,66 @@ def plan_search_after_edits(cache: BuildCache, out_dir: Path, new_keys: dict[str
     return SearchPlan(key, pages, (), {}, patched, frozenset({before[0].key}))
 
 
-def write_search_files(staging: Staging, plan: SearchPlan, cache: BuildCache,
-                       config: SiteConfig, prepared: dict[str, Prepared] | None = None,
-                       jobs: int = 1) -> tuple[dict[str, Output], SearchFiles, int]:
-    """Put the index's files in the staging folder: the ones the last build wrote byte
-    for byte are carried over. `prepared`: the documents the render step tokenised, by
-    output path (the others are made from the cache's rendered Markdown); the shards
-    and document files are made on `jobs` processes. Returns each file's record, what
-    was made, and how many files were written."""
-    from ..search.index import build_index, doc_of, prepare
+class IndexWriter:
+    """The full pipeline's index: made from the documents the render step prepares, as
+    they come back (`add`), its files written to the staging folder as they are done (a
+    document file as soon as its documents have all come, while the other cores still
+    render), the rest by `finish`. A file the last build wrote byte for byte is carried
+    over instead."""
 
-    if plan.patched is None:
-        ready = prepared or {}
-        bodies = _bodies(tuple(p for p in plan.plans if str(p.out_path) not in ready),
-                         cache, config)
-        documents = [ready.get(str(page.out_path))
-                     or prepare(doc_of(page, bodies[str(page.out_path)])) for page in plan.plans]
-        files = build_index(documents, map_tasks=functools.partial(
-            map_in_order, jobs=jobs, chunk_size=1, min_items=3))
-        same = unchanged_files(staging.out_dir, files, cache.outputs)
-        staging.carry_over(sorted(same))
-        outputs = {}
+    def __init__(self, staging: Staging, plan: SearchPlan, cache: BuildCache) -> None:
+        from ..search.index import Indexer
+
+        assert plan.patched is None, "a patched index is written by write_patched_index"
+        self.staging, self.plan, self.cache = staging, plan, cache
+        self.indexer = Indexer(len(plan.pages))
+        self.number = {page: number for number, page in enumerate(plan.pages)}
+        self.outputs: dict[str, Output] = {}
+        self.written = 0
+
+    def add(self, page: str, ready: Prepared) -> None:
+        """The document of output path `page`, prepared (search/index.py: prepare)."""
+        self.indexer.add(self.number[page], ready)
+        made = self.indexer.made()
+        if made:
+            self._write(made)
+
+    def finish(self, config: SiteConfig) -> tuple[dict[str, Output], SearchFiles, int]:
+        """The rest of the index, its documents not rendered this build made from the
+        cache's rendered Markdown. Returns each file's record, what was made, and how
+        many files were written."""
+        from ..search.index import doc_of, prepare
+
+        missing = self.indexer.missing()
+        pages = [self.plan.plans[number] for number in missing]
+        bodies = _bodies(tuple(pages), self.cache, config)
+        ready = prepare([doc_of(page, bodies[str(page.out_path)]) for page in pages])
+        for number, prepared in zip(missing, ready, strict=True):
+            self.indexer.add(number, prepared)
+        self._write(self.indexer.files())
+        size = sum(output.size for output in self.outputs.values())
+        return self.outputs, SearchFiles(len(self.plan.pages), len(self.outputs), size), \
+            self.written
+
+    def _write(self, files: dict[PurePosixPath, bytes]) -> None:
+        same = unchanged_files(self.staging.out_dir, files, self.cache.outputs)
+        self.staging.carry_over(sorted(same))
         for out_path, data in files.items():
             path = str(out_path)
-            state = (cache.outputs[path].size, cache.outputs[path].mtime_ns) if path in same \
-                else write_file(staging.root, out_path, data)
-            outputs[path] = Output(plan.key, *state)
-        size = sum(len(data) for data in files.values())
-        return outputs, SearchFiles(len(plan.plans), len(files), size), len(files) - len(same)
-    # The files not patched are carried over by the caller with the rest of the site.
+            if path in same:
+                state = self.cache.outputs[path].size, self.cache.outputs[path].mtime_ns
+            else:
+                state = write_file(self.staging.root, out_path, data)
+                self.written += 1
+            self.outputs[path] = Output(self.plan.key, *state)
+
+
+def write_patched_index(staging: Staging, plan: SearchPlan, cache: BuildCache
+                        ) -> tuple[dict[str, Output], SearchFiles, int]:
+    """Put the index files a body edit patched in the staging folder (the others are
+    carried over by the caller with the rest of the site). Returns each file's record,
+    what was made, and how many files were written."""
+    assert plan.patched is not None
     patched = {str(path) for path in plan.patched}
     kept = [path for path, output in cache.outputs.items()
             if output.key in plan.retired and path not in patched]

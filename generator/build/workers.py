@@ -31,9 +31,11 @@ def default_jobs() -> int:
 def map_in_order(func: Callable[[T], R], items: Sequence[T], jobs: int,
                  on_done: Callable[[int], None] | None = None,
                  on_results: Callable[[int, list[R]], None] | None = None,
-                 chunk_size: int = _CHUNK, min_items: int = MIN_PARALLEL_ITEMS) -> list[R]:
+                 chunk_size: int = _CHUNK, min_items: int = MIN_PARALLEL_ITEMS,
+                 finish: Callable[[list[R]], list[R]] | None = None) -> list[R]:
     """[func(item) for item in items], on `jobs` processes when that pays: `chunk_size`
-    items at a time, forking only for `min_items` or more.
+    items at a time, forking only for `min_items` or more. `finish`, if given, is applied
+    to each chunk's results where they were made: work done better a chunk at a time.
 
     With `on_results`, results are handed over a chunk at a time as they come, as
     (index of the chunk's first item, its results), in no set order, and none are kept:
@@ -41,7 +43,7 @@ def map_in_order(func: Callable[[T], R], items: Sequence[T], jobs: int,
     if jobs <= 1 or len(items) < min_items or not _can_fork():
         results: list[R] = []
         for start in range(0, len(items), chunk_size):
-            chunk = [func(item) for item in items[start:start + chunk_size]]
+            chunk = _run(func, finish, items[start:start + chunk_size])
             if on_results:
                 on_results(start, chunk)
             else:
@@ -58,7 +60,7 @@ def map_in_order(func: Callable[[T], R], items: Sequence[T], jobs: int,
     chunks = -(-len(items) // chunk_size)
     next_chunk, done = context.Value("l", 0), context.Value("l", 0)
     handed = context.Queue() if on_results else None  # the workers' chunks, as they come
-    _task = (func, items, next_chunk, done, handed, on_results, chunk_size)
+    _task = (func, finish, items, next_chunk, done, handed, on_results, chunk_size)
     # Objects the workers inherit stay shared with this process as long as nothing writes
     # to their pages; the garbage collector's passes would, so it leaves them alone.
     gc.freeze()
@@ -121,7 +123,7 @@ def _take_chunks(after_each: Callable[[], None] | None = None) -> list[tuple[int
     are handed over as they come, this process's go to the caller's callback (and only
     their starts are returned), a worker's through the queue."""
     assert _task is not None  # set by map_in_order before it forks
-    func, items, next_chunk, done, handed, on_results, chunk_size = _task
+    func, finish, items, next_chunk, done, handed, on_results, chunk_size = _task
     mine = after_each is not None
     taken: list[tuple[int, list]] = []
     while True:
@@ -131,7 +133,7 @@ def _take_chunks(after_each: Callable[[], None] | None = None) -> list[tuple[int
         if start >= len(items):
             return taken
         stop = min(start + chunk_size, len(items))
-        chunk = [func(items[index]) for index in range(start, stop)]
+        chunk = _run(func, finish, items[start:stop])
         if handed is None:
             taken.append((start, chunk))
         elif mine:
@@ -143,6 +145,12 @@ def _take_chunks(after_each: Callable[[], None] | None = None) -> list[tuple[int
             done.value += stop - start
         if after_each:
             after_each()
+
+
+def _run(func: Callable[[T], R], finish: Callable[[list[R]], list[R]] | None,
+         items: Sequence[T]) -> list[R]:
+    chunk = [func(item) for item in items]
+    return finish(chunk) if finish else chunk
 
 
 def _can_fork() -> bool:

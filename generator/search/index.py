@@ -33,7 +33,7 @@ import operator
 import re
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html import unescape
@@ -47,6 +47,7 @@ from .fold import fold, fold_pairs, token_counts, tokens
 
 if TYPE_CHECKING:
     from ..pages.plan import PagePlan
+    from .postings import Keys
 
 VERSION = 1
 META = urls.SEARCH_META
@@ -56,6 +57,7 @@ DOCS_PER_SHARD = 40  # about 40 KB a shard: a query of a few characters loads a 
 MAX_SHARDS = 4096
 FILTERS = ("region", "tag", "year")
 FREQUENT = 3  # a document holding a token this often ranks before those that hold it less
+PREPARED_AT_ONCE = 256  # documents whose tokens are counted together (`prepare`)
 _BITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"  # six bits each
 _LAST = "0123456789abcdefghijklmnopqrstuv"  # the last digit of a gap
 _MORE = "ABCDEFGHIJKLMNOPQRSTUVWXYZwxyz-_"  # the digits before it
@@ -271,14 +273,20 @@ def _json(data: object) -> str:
 
 def script(kind: str, number: int, data: object) -> bytes:
     """A script file that hands `data` to the search page. Documents ("docs") are
-    handed over compressed (raw DEFLATE, in base64: "docz"), as the browser's
-    DecompressionStream reads them: the text of the archive is most of the index."""
+    handed over compressed (see `_doc_script`)."""
     if kind == "docs":
-        packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9)
-        packed = packer.compress(_json(data).encode()) + packer.flush()
-        return f'window.__iprSearch.docz({number},"{base64.b64encode(packed).decode()}");\n' \
-            .encode()
+        return _doc_script(number, _json(data).encode())
     return f"window.__iprSearch.{kind}({number},{_json(data)});\n".encode()
+
+
+def _doc_script(number: int, data: bytes) -> bytes:
+    """The script of document file `number`, its rows as JSON (UTF-8), handed over
+    compressed (raw DEFLATE, in base64: "docz"), as the browser's DecompressionStream
+    reads them: the text of the archive is most of the index."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9)
+    packed = packer.compress(data) + packer.flush()
+    return f'window.__iprSearch.docz({number},"{base64.b64encode(packed).decode()}");\n' \
+        .encode()
 
 
 _SCRIPT = re.compile(r"window\.__iprSearch\.(\w+)\((\d+),(.*)\);\n", re.S)
@@ -298,78 +306,112 @@ def read_script(data: bytes) -> tuple[str, int, object]:
         raise IndexUnreadable(str(exc)) from None
 
 
-# A document ready for `build_index`: its fields (region and tags "\0"-joined); its CJK
-# tokens as numbers (postings.counted_tokens: uint64, ascending) and a byte for each, 1 if it
-# holds the token FREQUENT times or more; its words and those it holds FREQUENT times or
-# more, "\0"-joined; its title's tokens, "\0"-joined (a title is a few: strings cost less
-# than the arrays' set-up). Strings and bytes only: a build holds one for every page until
-# the index is made, and neither is work for the garbage collector (a dataclass would be,
-# on every pass: quadratic time at 30,000 reports).
-Prepared = tuple[str, str, str, str, str, str, str, str, str, bytes, bytes, str, str, str]
+# A document ready for the index (`Indexer.add`): its row of the document file, as JSON
+# (UTF-8); its region and tags ("\0"-joined) and year; its CJK tokens as numbers
+# (postings.counted_tokens: uint64, ascending) and a byte for each, 1 if it holds the token
+# FREQUENT times or more; its words and those it holds FREQUENT times or more, "\0"-joined;
+# its title's tokens, "\0"-joined (a title is a few: strings cost less than the arrays'
+# set-up). Strings and bytes only: cheap to send from the core that rendered the page, and
+# no work for the garbage collector.
+Prepared = tuple[bytes, str, str, str, bytes, bytes, str, str, str]
 
 
-def prepare(doc: SearchDoc) -> Prepared:
-    """A document with its tokens, ready for `build_index`: the part of indexing that
-    one document alone decides, done where the page is rendered (on every core)."""
+def prepare(docs: Sequence[SearchDoc]) -> list[Prepared]:
+    """Documents with their tokens, ready for `Indexer.add`: the part of indexing that
+    each document alone decides, done where its page is rendered (on every core), a
+    chunk of pages at a time."""
     from .postings import counted_tokens
 
-    codes, often, words = counted_tokens(doc.indexed_text(), FREQUENT)
-    return (doc.url, doc.title, doc.date, doc.place, "\0".join(doc.region),
-            "\0".join(doc.tags), doc.year, doc.text, doc.source, codes, often,
-            "\0".join(words), "\0".join(word for word, n in words.items() if n >= FREQUENT),
-            "\0".join(sorted(tokens(fold(doc.title)))))
-
-
-def _unprepared(ready: Prepared) -> SearchDoc:
-    url, title, date, place, region, tags, year, text, source = ready[:9]
-    return SearchDoc(url, title, date, place, tuple(region.split("\0")) if region else (),
-                     tuple(tags.split("\0")) if tags else (), year, text, source)
+    ready = []
+    for start in range(0, len(docs), PREPARED_AT_ONCE):
+        batch = docs[start:start + PREPARED_AT_ONCE]
+        for doc, (codes, often, words) in zip(batch, counted_tokens(
+                [doc.indexed_text() for doc in batch], FREQUENT), strict=True):
+            ready.append((_json(doc.row()).encode(), "\0".join(doc.region),
+                          "\0".join(doc.tags), doc.year, codes, often, "\0".join(words),
+                          "\0".join(word for word, n in words.items() if n >= FREQUENT),
+                          "\0".join(sorted(tokens(fold(doc.title))))))
+    return ready
 
 
 Files = dict[PurePosixPath, bytes]
-DOC_FILES_A_TASK = 64
+# What the shards and meta take of a document: its region, tags, year, words, words held
+# often and title's tokens, as Prepared has them.
+_Fields = tuple[str, str, str, str, str, str]
 
 
-def build_index(docs: list[SearchDoc] | list[Prepared], shards: int | None = None,
-                map_tasks: Callable[[Callable[[int], Files], list[int]], list[Files]] | None
-                = None) -> Files:
-    """Every file of the index of these documents (or prepared documents), numbered in
-    this order. The work is in tasks: the shards, and the document files DOC_FILES_A_TASK
-    at a time; `map_tasks(func, tasks)` may run them on other cores (forked after `docs`
-    is made, so nothing big is sent to them): the shards on one while the others make
-    document files. The bytes are the same wherever they were made."""
-    ready = [entry if isinstance(entry, tuple) else prepare(entry) for entry in docs]
-    count = shard_count(len(ready)) if shards is None else shards
-    doc_files = -(-len(ready) // DOCS_PER_FILE)
+class Indexer:
+    """The index of `documents` documents, made from them as they are prepared, in any
+    order: `add` each (numbered in the order results tie), then `files`. What a document
+    decides alone is done as it comes, which in a build is while the other cores still
+    render: its CJK tokens join one array (postings.Keys), and its row waits only for the
+    others of its document file, which is then made. The files are the same whatever the
+    order."""
 
-    def run(task: int) -> Files:
-        if task < 0:
-            return _shard_files(ready, count)
-        return {doc_path(file): _doc_file(ready, file)
-                for file in range(task, min(doc_files, task + DOC_FILES_A_TASK))}
+    def __init__(self, documents: int, shards: int | None = None) -> None:
+        from .postings import Keys
 
-    with _collector_off():
-        files: Files = {}
-        for made in (map_tasks or _map)(run, [-1, *range(0, doc_files, DOC_FILES_A_TASK)]):
-            files.update(made)
-        files[META] = meta_script([_unprepared(entry) for entry in ready], count)
-        return dict(sorted(files.items()))
+        self.documents = documents
+        self.shards = shard_count(documents) if shards is None else shards
+        self._keys = Keys(documents)
+        self._fields: list[_Fields | None] = [None] * documents
+        self._rows: dict[int, list[bytes]] = {}  # of the document files not yet made
+        self._files: Files = {}
+
+    def add(self, number: int, ready: Prepared) -> None:
+        row, region, tags, year, codes, often, words, frequent, titled = ready
+        if self._fields[number] is not None:
+            raise ValueError(f"document {number} is in the index already")
+        self._fields[number] = (region, tags, year, words, frequent, titled)
+        self._keys.add(number, codes, often)
+        file, place = divmod(number, DOCS_PER_FILE)
+        rows = self._rows.setdefault(
+            file, [b""] * min(DOCS_PER_FILE, self.documents - file * DOCS_PER_FILE))
+        rows[place] = row
+        if all(rows):
+            del self._rows[file]
+            self._files[doc_path(file)] = _doc_script(file, b"[" + b",".join(rows) + b"]")
+
+    def missing(self) -> list[int]:
+        """The documents not added yet."""
+        return [number for number, fields in enumerate(self._fields) if fields is None]
+
+    def made(self) -> Files:
+        """The files done and not yet taken: the document files whose documents have all
+        been added."""
+        files, self._files = self._files, {}
+        return files
+
+    def files(self) -> Files:
+        """Every file of the index not yet taken (`made`); once every document is
+        added, and once."""
+        fields = [entry for entry in self._fields if entry is not None]
+        if len(fields) < self.documents:
+            raise ValueError(f"documents {self.missing()[:5]} are not in the index yet")
+        with _collector_off():
+            files = self.made() | _shard_files(self._keys, fields, self.shards)
+            files[META] = meta_script(fields, self.shards)
+            return dict(sorted(files.items()))
 
 
-def _map(func: Callable[[int], Files], tasks: list[int]) -> list[Files]:
-    return [func(task) for task in tasks]
+def build_index(docs: Sequence[SearchDoc], shards: int | None = None) -> Files:
+    """Every file of the index of these documents, numbered in this order."""
+    indexer = Indexer(len(docs), shards)
+    for number, ready in enumerate(prepare(docs)):
+        indexer.add(number, ready)
+    return indexer.files()
 
 
-def _shard_files(ready: list[Prepared], count: int) -> Files:
-    """The shards of the index of these documents, `count` of them."""
-    from .postings import postings_of_codes, shards_of_codes, token_of
+def _shard_files(keys: Keys, fields: list[_Fields], count: int) -> Files:
+    """The shards of the index, `count` of them: the documents' CJK tokens from `keys`,
+    the rest from their fields."""
+    from .postings import shards_of_codes, token_of
 
     by_shard: list[dict[str, str | list[str]]] = [{} for _ in range(count)]
     # CJK tokens, all documents' at once, as numbers.
-    codes, lists, bits = postings_of_codes([entry[9] for entry in ready],
-                                           [entry[10] for entry in ready])
+    codes, lists, bits = keys.postings()
     # Words, filter values and titles' tokens, a few a document, as strings.
-    body, title, frequent = _postings_of_words(ready)
+    body, title, frequent = _postings_of_words(fields)
     for code, shard, listed, marked in zip(codes, shards_of_codes(codes, count), lists, bits,
                                            strict=True):
         token = token_of(code)
@@ -396,25 +438,29 @@ def _collector_off() -> Iterator[None]:
             gc.enable()
 
 
-def _postings_of_words(ready: list[Prepared]) -> tuple[
+def _postings_of_words(fields: list[_Fields]) -> tuple[
         dict[str, list[int]], dict[str, list[int]], dict[str, list[int]]]:
     """The documents holding each word or filter value, those whose title holds a token,
     and those holding a word often."""
     body: defaultdict[str, list[int]] = defaultdict(list)
     title: defaultdict[str, list[int]] = defaultdict(list)
     often: defaultdict[str, list[int]] = defaultdict(list)
-    for number, entry in enumerate(ready):
-        region, tags, year, words, frequent, titled = entry[4:7] + entry[11:14]
+    for number, (region, tags, year, words, frequent, titled) in enumerate(fields):
         found = words.split("\0") if words else []
         # Filter values, as `#kind:value` tokens of their own.
-        found += [f"#region:{r}" for r in region.split("\0")] if region else []
-        found += [f"#tag:{t}" for t in tags.split("\0")] if tags else []
-        found += [f"#year:{year}"] if year else []
+        found += [f"#{kind}:{value}" for kind, value in _filter_values(region, tags, year)]
         for kind, listed in ((body, found), (title, titled.split("\0") if titled else ()),
                              (often, frequent.split("\0") if frequent else ())):
             for token in listed:
                 kind[token].append(number)
     return body, title, often
+
+
+def _filter_values(region: str, tags: str, year: str) -> list[tuple[str, str]]:
+    """(filter, value) of a document's region, tags ("\0"-joined) and year."""
+    return [*(("region", r) for r in region.split("\0") if region),
+            *(("tag", t) for t in tags.split("\0") if tags),
+            *((("year", year),) if year else ())]
 
 
 def _entry_of(listed: str, titled: str, bits: str) -> str | list[str]:
@@ -425,26 +471,13 @@ def _entry_of(listed: str, titled: str, bits: str) -> str | list[str]:
     return [listed, titled] if titled else listed
 
 
-def _doc_file(ready: list[Prepared], file: int) -> bytes:
-    rows = [_row(entry) for entry in ready[file * DOCS_PER_FILE:(file + 1) * DOCS_PER_FILE]]
-    return script("docs", file, rows)
-
-
-def _row(entry: Prepared) -> list:
-    url, title, date, place, region, tags, year, text, source = entry[:9]
-    return [url, title, date, place, region.split("\0") if region else [],
-            tags.split("\0") if tags else [], year, text, source]
-
-
-def meta_script(docs: list[SearchDoc], shards: int) -> bytes:
+def meta_script(fields: list[_Fields], shards: int) -> bytes:
     counts: dict[str, dict[str, int]] = {kind: {} for kind in FILTERS}
-    for doc in docs:
-        for kind, values in (("region", doc.region), ("tag", doc.tags),
-                             ("year", (doc.year,) if doc.year else ())):
-            for value in values:
-                counts[kind][value] = counts[kind].get(value, 0) + 1
+    for region, tags, year, *_ in fields:
+        for kind, value in _filter_values(region, tags, year):
+            counts[kind][value] = counts[kind].get(value, 0) + 1
     return script("meta", VERSION, {
-        "documents": len(docs), "shards": shards, "perFile": DOCS_PER_FILE,
+        "documents": len(fields), "shards": shards, "perFile": DOCS_PER_FILE,
         "fold": "".join(char + out for char, out in fold_pairs()),
         "filters": {kind: sorted(values.items()) for kind, values in counts.items()}})
 

@@ -4,13 +4,13 @@ each character and each posting.
 
 A report's CJK tokens (fold.py) are numbers here: a character is its code point, a pair
 its first code point times PAIR plus its second (`token_of` reads one back).
-`counted_tokens` folds a text through fold's table as an array and finds and counts its
-tokens; it is what the render step runs for every page, where scans made a Python string
-of every pair. `postings_of_codes` makes every token's posting list and `often` bits with
-one sort: each (token, document, held often) is one 64-bit number, the token's number
-above the document's and a bit, so sorting them lists each token's documents in order;
-the gaps, their base-32 digits and the bits are then a few passes over the sorted array,
-in runs of about CHUNK postings that end with a token's. The strings are the ones
+`counted_tokens` folds texts through fold's table as an array and finds and counts their
+tokens, a chunk of pages' texts at once; it is what the render step runs, where scans
+made a Python string of every pair. `Keys` makes every token's posting list and `often`
+bits with one sort: each (token, document, held often) is one 64-bit number, the token's
+number above the document's and a bit, so sorting them lists each token's documents in
+order; the gaps, their base-32 digits and the bits are then a few passes over the sorted
+array, in runs of about CHUNK postings that end with a token's. The strings are the ones
 index.py's `encode` and `encode_bits` write (tests/search/test_index.py checks every
 token against postings made apart from the index).
 
@@ -29,7 +29,10 @@ from .fold import _WORDS, CJK_RANGES, fold_pairs
 from .index import _BITS, _LAST, _MORE
 
 PAIR = 1 << 21  # a pair's number: its first code point times PAIR plus its second
-CHUNK = 1 << 21  # postings a run of `postings_of_codes` takes, about (whole tokens' only)
+# Postings a run of `Keys.postings` takes, about (whole tokens' only): its arrays, a few
+# MB, are made again where the last run's were. (Runs of 2M postings made arrays the
+# allocator took fresh from the kernel each time: twice the time, four times the faults.)
+CHUNK = 1 << 17
 
 
 @cache
@@ -52,28 +55,47 @@ def _folded() -> np.ndarray:
     return table
 
 
-def counted_tokens(text: str, often: int) -> tuple[bytes, bytes, Counter[str]]:
-    """The tokens of a text, folded: its CJK tokens as numbers, ascending, each once
+def counted_tokens(texts: list[str], often: int) -> list[tuple[bytes, bytes, Counter[str]]]:
+    """The tokens of each text, folded: its CJK tokens as numbers, ascending, each once
     (uint64, as bytes), and a byte for each, 1 if the text holds it `often` times or
     more; its words, with how often it holds each."""
-    codes, counts, words = _counted(text)
-    return codes.tobytes(), (counts >= often).astype(np.uint8).tobytes(), words
+    return [(codes.tobytes(), (counts >= often).astype(np.uint8).tobytes(), words)
+            for codes, counts, words in _counted(texts)]
 
 
-def _counted(text: str) -> tuple[np.ndarray, np.ndarray, Counter[str]]:
-    """The tokens of a text, folded, as numbers, with how often it holds each; its
-    words, with theirs."""
-    points = _folded()[np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")]
-    words = Counter(_WORDS.findall(points.tobytes().decode("utf-32-le", "surrogatepass")))
+_OWNER = 40  # a text's number in a batch is above this bit, its token's number below
+
+
+def _counted(texts: list[str]) -> list[tuple[np.ndarray, np.ndarray, Counter[str]]]:
+    """The tokens of each text, folded, as numbers, with how often it holds each; its
+    words, with theirs. The texts are taken all at once, joined: the arrays' steps are
+    then taken once for many texts, and the tables stay in the processor's cache while
+    they are read (one text at a time between rendering pages, each took twice as long)."""
+    joined = "\n".join(texts)  # a line break is no token's: a pair never spans two texts
+    points = _folded()[np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")]
+    folded = points.tobytes().decode("utf-32-le", "surrogatepass")
+    lengths = [len(text) + 1 for text in texts]
+    words, at = [], 0
+    for length in lengths:
+        words.append(Counter(_WORDS.findall(folded, at, at + length - 1)))
+        at += length
     cjk = _is_cjk()[points]
     both = cjk[:-1] & cjk[1:]  # pairs: a character and the next are CJK
+    owner = np.repeat(np.arange(len(texts), dtype=np.uint64) << np.uint64(_OWNER),
+                      lengths)[:len(points)]
     wide = points.astype(np.uint64)
-    found = np.concatenate((wide[cjk], wide[:-1][both] * PAIR + wide[1:][both]))
+    found = np.concatenate((owner[cjk] | wide[cjk],
+                            owner[:-1][both] | (wide[:-1][both] * PAIR + wide[1:][both])))
     found.sort()
-    if not len(found):
-        return found, np.zeros(0, dtype=np.int64), words
-    starts = np.flatnonzero(np.concatenate(([True], found[1:] != found[:-1])))
-    return found[starts], np.diff(starts, append=len(found)), words
+    starts = np.flatnonzero(np.concatenate(([True], found[1:] != found[:-1]))) \
+        if len(found) else np.zeros(0, dtype=np.int64)
+    counts = np.diff(starts, append=len(found))
+    found = found[starts]
+    bounds = np.searchsorted(found >> np.uint64(_OWNER),
+                             np.arange(len(texts) + 1, dtype=np.uint64)).tolist()
+    found &= np.uint64((1 << _OWNER) - 1)
+    return [(found[begin:end], counts[begin:end], counted)
+            for (begin, end), counted in zip(pairwise(bounds), words, strict=True)]
 
 
 def token_of(code: int) -> str:
@@ -86,54 +108,69 @@ _MORE_BYTES = np.frombuffer(_MORE.encode(), dtype=np.uint8)
 _BITS_BYTES = np.frombuffer(_BITS.encode(), dtype=np.uint8)
 
 
-def postings_of_codes(documents: list[bytes], often: list[bytes] | None = None
-                       ) -> tuple[list[int], list[str], list[str]]:
-    """For the CJK tokens of documents 0, 1, … (each its `counted_tokens`, and a
-    byte for each, 1 where it holds the token often): the tokens, ascending, with their
-    posting lists as `encode` writes them and the bits of the documents holding them
-    often as `encode_bits` writes them ("" for none). One sort of every (token, document)
-    pair, as one number, and a few passes of NumPy over them: a step of the interpreter
-    for each of the millions of postings is what this saves."""
-    found = [np.frombuffer(codes, dtype=np.uint64) for codes in documents]
-    total = sum(map(len, found))
-    if not total:
-        return [], [], []
-    # A pair's number is below 2**39 (PAIR times a code point below 0x40000): the
-    # document's number and a bit for "often" fit in the 25 bits below it. (Arrays are
-    # made in place where they can be: memory a process touches the first time costs
-    # more here than the arithmetic.)
-    shift = max(1, len(documents).bit_length()) + 1
-    assert shift <= 25, "too many documents for one index"
-    keys = np.concatenate(found)
-    keys <<= np.uint64(shift)
-    low = np.repeat(np.arange(len(documents), dtype=np.uint32) << 1,
-                    [len(codes) for codes in found])
-    if often is not None:
-        low |= np.frombuffer(b"".join(often), dtype=np.uint8)
-    keys |= low
-    del low
-    keys.sort()
-    codes: list[int] = []
-    lists: list[str] = []
-    bits: list[str] = []
-    # In runs of about CHUNK postings, each ending where a token's do: the arrays made for
-    # a run are small enough to be made again in the memory the last run's were in.
-    start = 0
-    while start < total:
-        stop = min(total, start + CHUNK)
-        if stop < total:  # back to the first posting of the token there
-            token = keys[stop] >> np.uint64(shift) << np.uint64(shift)
-            stop = max(int(np.searchsorted(keys, token)), start + 1)
-            if stop == start + 1:  # a token with more than CHUNK postings: all of them
-                stop = int(np.searchsorted(keys, token + (np.uint64(1) << np.uint64(shift))))
-        _postings_of_run(keys[start:stop], shift, often is not None, codes, lists, bits)
-        start = stop
-    return codes, lists, bits
+class Keys:
+    """Every (token, document, held often) of an index, each one 64-bit number: the
+    token's number above the document's and a bit, so that sorting them lists each token's
+    documents in order. Documents are added as they come, in any order (`add`); `postings`
+    sorts them once and makes every token's posting list and `often` bits with a few
+    passes of NumPy: a step of the interpreter for each of the millions of postings is
+    what this saves."""
+
+    def __init__(self, documents: int) -> None:
+        # A pair's number is below 2**39 (PAIR times a code point below 0x40000): the
+        # document's number and a bit for "often" fit in the 25 bits below it.
+        self.shift = max(1, documents.bit_length()) + 1
+        if self.shift > 25:
+            raise ValueError(f"{documents} documents are too many for one index")
+        # One array, grown as needed: large, so NumPy asks the kernel for huge pages, and
+        # memory a process touches the first time costs more here than the arithmetic.
+        self._keys = np.empty(1 << 20, dtype=np.uint64)
+        self._used = 0
+
+    def add(self, number: int, codes: bytes, often: bytes) -> None:
+        """Document `number`'s CJK tokens (`counted_tokens`: uint64, ascending) and a byte
+        for each, 1 if it holds the token often."""
+        found = np.frombuffer(codes, dtype=np.uint64)
+        end = self._used + len(found)
+        if end > len(self._keys):
+            grown = np.empty(max(end, 2 * len(self._keys)), dtype=np.uint64)
+            grown[:self._used] = self._keys[:self._used]
+            self._keys = grown
+        part = self._keys[self._used:end]
+        np.left_shift(found, np.uint64(self.shift), out=part)
+        part |= np.uint64(number << 1)
+        part |= np.frombuffer(often, dtype=np.uint8)
+        self._used = end
+
+    def postings(self) -> tuple[list[int], list[str], list[str]]:
+        """The tokens, ascending, with their posting lists as `encode` writes them and the
+        bits of the documents holding them often as `encode_bits` writes them ("" for
+        none). Once: the keys are sorted in place and let go."""
+        keys, total, shift = self._keys[:self._used], self._used, self.shift
+        self._keys, self._used = np.empty(0, dtype=np.uint64), 0
+        keys.sort()
+        codes: list[int] = []
+        lists: list[str] = []
+        bits: list[str] = []
+        # In runs of about CHUNK postings, each ending where a token's do: the arrays made
+        # for a run are small enough to be made again in the memory the last run's were in.
+        start = 0
+        while start < total:
+            stop = min(total, start + CHUNK)
+            if stop < total:  # back to the first posting of the token there
+                token = keys[stop] >> np.uint64(shift) << np.uint64(shift)
+                stop = max(int(np.searchsorted(keys, token)), start + 1)
+                if stop == start + 1:  # a token with more than CHUNK postings: all of them
+                    stop = int(np.searchsorted(keys,
+                                               token + (np.uint64(1) << np.uint64(shift))))
+            _postings_of_run(keys[start:stop], shift, codes, lists, bits)
+            start = stop
+        return codes, lists, bits
 
 
-def _postings_of_run(keys: np.ndarray, shift: int, frequent: bool, codes: list[int],
-                     lists: list[str], bits: list[str]) -> None:
-    """`postings_of_codes` for the sorted keys of whole tokens' postings: adds each
+def _postings_of_run(keys: np.ndarray, shift: int, codes: list[int], lists: list[str],
+                     bits: list[str]) -> None:
+    """`Keys.postings` for the sorted keys of whole tokens' postings: adds each
     token's number, list and bits to `codes`, `lists` and `bits`."""
     scratch = np.empty(len(keys), dtype=np.uint64)
     # Where a token's postings start: the key before it differs in the token's bits.
@@ -150,7 +187,7 @@ def _postings_of_run(keys: np.ndarray, shift: int, frequent: bool, codes: list[i
     cuts = [0, *ends[starts[1:] - 1].tolist(), len(text)]
     lists += [text[begin:end] for begin, end in pairwise(cuts)]
     marked = [""] * len(starts)
-    flagged = np.flatnonzero(keys & np.uint64(1)) if frequent else starts[:0]
+    flagged = np.flatnonzero(keys & np.uint64(1))
     if len(flagged):
         owner = np.searchsorted(starts, flagged, side="right") - 1  # token of each
         places = flagged - starts[owner]  # in its token's list

@@ -2,12 +2,14 @@
 patches only the index files it touches, to the bytes of a clean build."""
 from __future__ import annotations
 
+import functools
 import os
 import time
 from pathlib import Path
 
 import pytest
 
+from generator.build import pipeline, workers
 from generator.build.cache import BuildCache
 from generator.build.keys import build_key_of, generator_fingerprint
 from generator.build.pipeline import BuildOptions, build
@@ -55,17 +57,20 @@ def test_the_index_is_written_with_the_site(sharded_site):
 
 
 def test_an_index_made_on_two_cores_is_the_one_made_on_one(make_site, monkeypatch, tmp_path):
-    monkeypatch.setattr(index, "DOC_FILES_A_TASK", 1)  # the document files forked, one by one
+    """On two cores, the forked worker prepares the documents of the pages it renders and
+    they come back to the index in another order."""
     ran = tmp_path / "ran"
-    made = index._doc_file
+    made = index.prepare
 
-    def doc_file(*args):
-        time.sleep(0.2)  # long enough that the forked worker takes a file too
+    def prepare(docs):
+        time.sleep(0.05)  # long enough that the forked worker takes pages too
         with ran.open("a") as log:
             log.write(f"{os.getpid()}\n")
-        return made(*args)
+        return made(docs)
 
-    monkeypatch.setattr(index, "_doc_file", doc_file)
+    monkeypatch.setattr(index, "prepare", prepare)
+    monkeypatch.setattr(pipeline, "map_in_order", functools.partial(
+        workers.map_in_order, chunk_size=2, min_items=2))  # the site is small
     site = make_site(corpus_files())
     build(site, tmp_path / "one", BuildOptions(jobs=1, use_cache=False))
     assert len(set(ran.read_text().split())) == 1

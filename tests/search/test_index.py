@@ -16,6 +16,7 @@ from generator.search.fold import fold
 from generator.search.index import (
     FREQUENT,
     META,
+    Indexer,
     IndexUnreadable,
     SearchDoc,
     build_index,
@@ -25,6 +26,7 @@ from generator.search.index import (
     encode_bits,
     html_text,
     patch_index,
+    prepare,
     read_doc,
     read_script,
     shard_count,
@@ -199,19 +201,22 @@ def test_long_gaps_are_written_as_encode_writes_them(monkeypatch):
     assert decode(shard["空"]) == [n for n in range(34_000) if n not in (0, 40, 1100, 33_950)]
 
 
-def test_the_index_is_the_same_made_elsewhere(monkeypatch):
-    """The shards and the document files made by `map_tasks` (on other cores, in a
-    build), in any order, are the ones made here."""
+@settings(max_examples=20, deadline=None)
+@given(st.permutations(range(len(corpus_docs()) * 3)))
+def test_the_index_is_the_same_whatever_order_documents_come_in(order):
+    """A build adds documents as their pages come back from the cores, in any order."""
     docs = corpus_docs() * 3
-    ran: list[int] = []
-
-    def elsewhere(func, tasks):
-        ran.extend(tasks)
-        return [func(task) for task in reversed(tasks)][::-1]
-
-    monkeypatch.setattr("generator.search.index.DOC_FILES_A_TASK", 2)
-    assert build_index(docs, 4, map_tasks=elsewhere) == build_index(docs, 4)
-    assert ran == [-1, *range(0, -(-len(docs) // 4), 2)] and len(ran) > 3
+    ready = prepare(docs)
+    indexer = Indexer(len(docs), 4)
+    for number in order[:-1]:
+        indexer.add(number, ready[number])
+    assert indexer.missing() == [order[-1]]
+    with pytest.raises(ValueError, match="not in the index yet"):
+        indexer.files()
+    indexer.add(order[-1], ready[order[-1]])
+    with pytest.raises(ValueError, match="in the index already"):
+        indexer.add(order[0], ready[order[0]])
+    assert indexer.files() == build_index(docs, 4)
 
 
 def test_every_token_marks_exactly_the_documents_holding_it_three_times():
