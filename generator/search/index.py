@@ -117,7 +117,10 @@ _BLOCK = re.compile(r"</?(?:p|div|h[1-6]|li|ul|ol|dl|dt|dd|table|thead|tbody|tr|
                     r"blockquote|pre|br|hr|section|figure|figcaption|details|summary)\b[^>]*>",
                     re.I)
 _TAG = re.compile(r"<[^>]*>")
-_SPACES = re.compile(r"[ \t\r\f\v]*\n\s*|[ \t\r\f\v]+")
+# A line break with the white space around it, or a run of spaces: each alternative
+# starts with a character the engine can look for (as `[ \t…]*\n\s*` did not: half the
+# time of indexing a page's text).
+_SPACES = re.compile(r"\n\s*|[ \t\r\f\v]+(?:\n\s*)?")
 
 
 def html_text(html: str) -> str:

@@ -274,6 +274,35 @@ def test_html_text_reads_like_the_page():
     assert html_text("<ul><li>一</li><li>二</li></ul>") == "一\n二"
 
 
+def _spaces_one_by_one(text: str) -> str:
+    """White space as html_text makes it, a character at a time: spaces and tabs before a
+    line break, the break and all white space after it, are one line break; other runs of
+    spaces and tabs are one space; other white space (an ideographic space) stays."""
+    spaces, out, at = " \t\r\f\v", [], 0
+    while at < len(text):
+        end = at
+        while end < len(text) and text[end] in spaces:
+            end += 1
+        if end < len(text) and text[end] == "\n":
+            end += 1
+            while end < len(text) and text[end].isspace():
+                end += 1
+            out.append("\n")
+        elif end > at:
+            out.append(" ")
+        else:
+            out.append(text[at])
+            end += 1
+        at = end
+    return "".join(out).strip()
+
+
+@given(st.text(alphabet=st.sampled_from(" \t\n\r\x0b\x0c\u3000\xa0\x1c\u2028\x85a字"),
+               max_size=40))
+def test_html_text_makes_white_space_one(text):
+    assert html_text(text) == _spaces_one_by_one(text)
+
+
 def test_meta_lists_the_filters_with_counts():
     _, _, meta = read_script(build_index(corpus_docs())[META])
     assert isinstance(meta, dict)
