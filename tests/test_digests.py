@@ -5,7 +5,10 @@ import re
 import subprocess
 import sys
 
-from generator.digests import digest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator.digests import digest, digest_of
 from tests.helpers import checkout_env
 
 
@@ -29,3 +32,8 @@ def test_a_digest_is_32_hex_digits_the_same_in_every_process():
         there = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                env=checkout_env(PYTHONHASHSEED=seed), timeout=60)
         assert there.stdout.strip() == here, there.stderr
+
+
+@given(st.lists(st.text(max_size=8), max_size=6))
+def test_parts_taken_one_at_a_time_give_the_same_digest(parts):
+    assert digest_of(iter(parts)) == digest(*parts)

@@ -42,7 +42,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from .. import urls
-from ..digests import digest
+from ..digests import digest_of
 from .fold import fold, fold_pairs, token_counts, tokens
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ def doc_path(number: int) -> PurePosixPath:
 
 def index_key(pages: Iterable[tuple[str, str]]) -> str:
     """The key of every index file: the documents in order, with their pages' keys."""
-    return digest("search index", str(VERSION), *(f"{path}={key}" for path, key in pages))
+    return digest_of(chain(("search index", str(VERSION)), map("=".join, pages)))
 
 
 # --- Postings ---------------------------------------------------------------------------
@@ -206,7 +206,12 @@ def encode(numbers: list[int]) -> str:
     if not numbers:
         return ""
     gaps = list(map(operator.sub, numbers, chain((-1,), numbers)))
-    _codes_up_to(max(gaps) + 1)
+    top = max(gaps) + 1
+    if top > len(_codes) and top > 4 * len(gaps) + 1024:
+        # A few gaps, one of them long: each written alone costs less than a table up to
+        # it (a body edit's patch, in a process of its own, encodes a few short lists).
+        return "".join(map(_code, gaps))
+    _codes_up_to(top)
     return "".join(map(_codes.__getitem__, gaps))
 
 
