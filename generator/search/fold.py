@@ -12,8 +12,9 @@ pair of CJK characters in a run of them (a query of two or more characters is fo
 through its pairs, one of one character through the character itself), and every Latin
 word or number.
 
-`tokens` says what they are, a few regular-expression scans, and `token_counts` counts
-them in one text; a build finds and counts a whole archive's as numbers (postings.py).
+`tokens` says what they are (the runs of CJK characters and the words, two scans), and
+`token_counts` counts them in one text; a build finds and counts a whole archive's as
+numbers (postings.py).
 """
 from __future__ import annotations
 
@@ -28,9 +29,7 @@ CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xF
               (0xAC00, 0xD7AF), (0x20000, 0x3FFFF))
 CJK = "".join(f"{chr(low)}-{chr(high)}" for low, high in CJK_RANGES)
 WORD = "0-9a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u024f"  # after folding
-_PAIRS = re.compile(f"[{CJK}]{{2}}")
-_ODD_PAIRS = re.compile(f"(?<=[{CJK}])[{CJK}]{{2}}")
-_CHARS = re.compile(f"[{CJK}]")
+_RUNS = re.compile(f"[{CJK}]+")
 _WORDS = re.compile(f"[{WORD}]+")
 
 
@@ -62,23 +61,26 @@ def fold(text: str) -> str:
 
 def tokens(folded: str) -> set[str]:
     """The tokens of a folded text: CJK characters and character pairs, Latin words."""
-    # A few scans in the regular expression engine rather than a step of the interpreter
-    # for each character: the pairs that start at even and at odd places of each run of
-    # CJK characters (every pair, then), the distinct CJK characters, the words.
-    found = set(_PAIRS.findall(folded))
-    found.update(_ODD_PAIRS.findall(folded))
-    found.update(_CHARS.findall("".join(set(folded))))
+    found = set(_cjk_tokens(folded))
     found.update(_WORDS.findall(folded))
     return found
 
 
 def token_counts(folded: str) -> Counter[str]:
-    """How often a folded text holds each of its tokens (`tokens`): the same scans, each
-    occurrence counted (Counter counts a list in C). A build counts a report's as
-    numbers (postings.py); this is the count of one text that `patch_index` needs, with
-    nothing to load."""
-    counts = Counter(_PAIRS.findall(folded))
-    counts.update(_ODD_PAIRS.findall(folded))
-    counts.update(_CHARS.findall(folded))
+    """How often a folded text holds each of its tokens (`tokens`). A build counts a
+    report's as numbers (postings.py); this is the count of one text that `patch_index`
+    needs, with nothing to load."""
+    counts = Counter(_cjk_tokens(folded))
     counts.update(_WORDS.findall(folded))
     return counts
+
+
+def _cjk_tokens(folded: str) -> list[str]:
+    """Every CJK character and pair of a folded text, as often as it holds them: one scan
+    for the runs of CJK characters (one character class to compile: a process that
+    patches the index pays for each), their characters and pairs made in C."""
+    found: list[str] = []
+    for run in _RUNS.findall(folded):
+        found += run
+        found += map(str.__add__, run, run[1:])
+    return found
