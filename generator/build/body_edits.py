@@ -225,7 +225,7 @@ def write(setup: Setup, delta: Delta
     cache = setup.cache
     search = delta.search
     # The index files the edits patch are written anew; the others are carried over
-    # with the rest of the site (write_patched_index gives them their new key).
+    # with the rest of the site, their cache rows as they were (see INDEX_FILE).
     retired = {str(path) for path in search.patched} \
         if search is not None and search.patched is not None else set()
     outputs = {path: output for path, output in cache.outputs.items() if path not in retired}

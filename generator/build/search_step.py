@@ -33,14 +33,20 @@ class SearchFiles:
     bytes: int  # of every file of the index
 
 
+# The cache's key of every index file. The index's own key (its documents and their
+# pages' keys) is kept once, in the cache's search row: a body edit changes it and
+# rewrites only the rows of the files it patches, not one for each of the index's
+# thousands of files.
+INDEX_FILE = "search index file"
+
+
 @dataclass(frozen=True)
 class SearchPlan:
-    key: str  # of every index file
+    key: str  # of the index: its documents, with their pages' keys
     pages: tuple[str, ...]  # the documents' output paths, in order
     plans: tuple[PagePlan, ...]  # the full pipeline's: the pages to index, in order
-    reuse: dict[str, str]  # the last build's index files still good: {path: key}
+    reuse: dict[str, str]  # the last build's index files still good: {path: INDEX_FILE}
     patched: dict[PurePosixPath, bytes] | None  # body edits: the files that change
-    retired: frozenset[str]  # body edits: the key of the last build's index files
 
     @property
     def needed(self) -> bool:
@@ -62,10 +68,13 @@ def plan_search(plans: tuple[PagePlan, ...], wanted: dict[str, str], cache: Buil
                     + [p for p in shown if not isinstance(p.body_of, Report)])
     pages = tuple(str(plan.out_path) for plan in ordered)
     key = index_key((page, wanted[page]) for page in pages)
-    last = [path for path, output in cache.outputs.items() if output.key == key]
+    stored = cache.search_shards()
+    last = [path for path, output in cache.outputs.items() if output.key == INDEX_FILE] \
+        if len(stored) == 1 and stored[0].key == key else []
     outputs = {path: cache.outputs[path] for path in last}
-    reuse = dict.fromkeys(last, key) if last and all_still_there(outputs, present) else {}
-    return SearchPlan(key, pages, ordered, reuse, None, frozenset())
+    reuse = dict.fromkeys(last, INDEX_FILE) if last and all_still_there(outputs, present) \
+        else {}
+    return SearchPlan(key, pages, ordered, reuse, None)
 
 
 def plan_search_after_edits(cache: BuildCache, out_dir: Path, new_keys: dict[str, str],
@@ -77,7 +86,7 @@ def plan_search_after_edits(cache: BuildCache, out_dir: Path, new_keys: dict[str
 
     before = cache.search_shards()
     meta = cache.outputs.get(str(META))
-    if len(before) != 1 or meta is None or meta.key != before[0].key:
+    if len(before) != 1 or meta is None or meta.key != INDEX_FILE:
         return None
     pages = before[0].pages
     try:
@@ -95,7 +104,7 @@ def plan_search_after_edits(cache: BuildCache, out_dir: Path, new_keys: dict[str
     edits = {number[path]: (read_doc(read, number[path]), doc)
              for path, doc in sorted(new_docs.items()) if path in number}
     patched = patch_index(read, len(pages), edits)
-    return SearchPlan(key, pages, (), {}, patched, frozenset({before[0].key}))
+    return SearchPlan(key, pages, (), {}, patched)
 
 
 class IndexWriter:
@@ -149,24 +158,23 @@ class IndexWriter:
             else:
                 state = write_file(self.staging.root, out_path, data)
                 self.written += 1
-            self.outputs[path] = Output(self.plan.key, *state)
+            self.outputs[path] = Output(INDEX_FILE, *state)
 
 
 def write_patched_index(staging: Staging, plan: SearchPlan, cache: BuildCache
                         ) -> tuple[dict[str, Output], SearchFiles, int]:
     """Put the index files a body edit patched in the staging folder (the others are
-    carried over by the caller with the rest of the site). Returns each file's record,
-    what was made, and how many files were written."""
+    carried over by the caller with the rest of the site, their cache rows as they
+    were). Returns the patched files' records, what the index holds, and how many files
+    were written."""
+    from ..search.index import index_files
+
     assert plan.patched is not None
-    patched = {str(path) for path in plan.patched}
-    kept = [path for path, output in cache.outputs.items()
-            if output.key in plan.retired and path not in patched]
-    outputs = {path: Output(plan.key, cache.outputs[path].size, cache.outputs[path].mtime_ns)
-               for path in kept}
-    for out_path, data in sorted(plan.patched.items()):
-        outputs[str(out_path)] = Output(plan.key, *write_file(staging.root, out_path, data))
-    size = sum(output.size for output in outputs.values())
-    return outputs, SearchFiles(len(plan.pages), len(outputs), size), len(plan.patched)
+    outputs = {str(out_path): Output(INDEX_FILE, *write_file(staging.root, out_path, data))
+               for out_path, data in sorted(plan.patched.items())}
+    every = index_files(len(plan.pages))
+    size = sum((outputs.get(path) or cache.outputs[path]).size for path in every)
+    return outputs, SearchFiles(len(plan.pages), len(every), size), len(plan.patched)
 
 
 def shard_rows(plan: SearchPlan, indexed: SearchFiles | None) -> list[tuple[Shard, str | None]]:

@@ -168,12 +168,24 @@ def shard_of(token: str, shards: int) -> int:
     return value % shards
 
 
+_SHARD_FILE = "idx/{:04d}.js"
+_DOC_FILE = "doc/{:05d}.js"
+
+
 def shard_path(number: int) -> PurePosixPath:
-    return ROOT / "idx" / f"{number:04d}.js"
+    return ROOT / _SHARD_FILE.format(number)
 
 
 def doc_path(number: int) -> PurePosixPath:
-    return ROOT / "doc" / f"{number:05d}.js"
+    return ROOT / _DOC_FILE.format(number)
+
+
+def index_files(documents: int) -> list[str]:
+    """Every file of the index of this many documents, by output path (as strings: a
+    body edit names thousands, and pathlib's joins cost more than the rest of its
+    patch)."""
+    return [str(META), *(f"{ROOT}/{_SHARD_FILE.format(n)}" for n in range(shard_count(documents))),
+            *(f"{ROOT}/{_DOC_FILE.format(n)}" for n in range(-(-documents // DOCS_PER_FILE)))]
 
 
 def index_key(pages: Iterable[tuple[str, str]]) -> str:

@@ -13,7 +13,12 @@ from generator.build import pipeline, workers
 from generator.build.cache import BuildCache
 from generator.build.keys import build_key_of, generator_fingerprint
 from generator.build.pipeline import BuildOptions, build
-from generator.build.search_step import SearchFiles, plan_search_after_edits, search_warnings
+from generator.build.search_step import (
+    INDEX_FILE,
+    SearchFiles,
+    plan_search_after_edits,
+    search_warnings,
+)
 from generator.search import index
 from generator.source.settings import load_config
 from tests.helpers import PAYLOAD, build_out, hostile_site, report, tree_bytes
@@ -51,7 +56,7 @@ def test_the_index_is_written_with_the_site(sharded_site):
     try:
         [state] = cache.search_shards()
         assert state.pages[0] == "reports/r00.html"  # newest first
-        assert cache.outputs["search/meta.js"].key == state.key
+        assert cache.outputs["search/meta.js"].key == INDEX_FILE  # the index's key: state.key
     finally:
         cache.close()
 
@@ -92,6 +97,7 @@ def test_a_body_edit_rewrites_only_the_shards_it_touches(sharded_site, tmp_path)
     public = sharded_site / "public"
     before = search_files(public)
     home = (public / "index.html").stat().st_ino
+    rows_before = cache_rows(sharded_site)
     path = sharded_site / "content/reports/r03.md"
     path.write_text(path.read_text("utf-8").replace("软件。", "软件和游戏。"), "utf-8")
     build(sharded_site, None, BuildOptions(jobs=1))
@@ -101,8 +107,23 @@ def test_a_body_edit_rewrites_only_the_shards_it_touches(sharded_site, tmp_path)
     assert 1 <= len([p for p in changed if p.startswith("search/idx/")]) < 16
     assert "search/meta.js" not in changed
     assert (public / "index.html").stat().st_ino == home  # the short path: no list page
+    # The cache rows of the files not patched are left as they were.
+    rows_after = cache_rows(sharded_site)
+    assert {p for p in rows_after if rows_after[p] != rows_before[p]} == changed
+    # The next build knows the patched index for the current one: nothing to write.
+    assert build(sharded_site, None, BuildOptions(jobs=1)).written == 0
     build(sharded_site, tmp_path / "clean", BuildOptions(use_cache=False, jobs=1))
     assert tree_bytes(public) == tree_bytes(tmp_path / "clean")
+
+
+def cache_rows(site: Path) -> dict[str, tuple]:
+    """The cache's rows of the index files."""
+    cache = open_cache(site)
+    try:
+        return {path: tuple(output) for path, output in cache.outputs.items()
+                if path.startswith("search/")}
+    finally:
+        cache.close()
 
 
 def test_a_new_report_remakes_the_index_as_a_clean_build(sharded_site, tmp_path):

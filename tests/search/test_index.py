@@ -25,6 +25,7 @@ from generator.search.index import (
     encode,
     encode_bits,
     html_text,
+    index_files,
     patch_index,
     prepare,
     read_doc,
@@ -104,6 +105,11 @@ def test_a_token_held_three_times_or_more_marks_its_documents():
     assert decode_bits([2], shard["wipo"][2]) == [2]
     assert isinstance(shard["商标"], str)  # held once: no bits at all
     assert isinstance(shard["利专"], str)  # twice in 专利专利专利: not three times
+
+
+def test_index_files_names_every_file_of_the_index():
+    for docs in (corpus_docs()[:1], corpus_docs(), corpus_docs() * 7):
+        assert sorted(index_files(len(docs))) == sorted(map(str, build_index(docs)))
 
 
 def test_shard_counts_grow_with_the_archive():
