@@ -77,6 +77,27 @@ def test_a_few_large_items_can_go_to_other_processes_one_at_a_time():
         (9, os.getpid())]
 
 
+def finished_here(chunk: list[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
+    """Each result with the process that finished its chunk and the chunk's size."""
+    return [(square, pid, os.getpid(), len(chunk)) for square, pid in chunk]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_finish_takes_each_chunk_where_it_was_made(jobs):
+    items = list(range(50 * (workers.MIN_PARALLEL_ITEMS // 50 + 4)))  # whole chunks of 50
+    for handed in (False, True):
+        got: dict[int, list] = {}
+        results = workers.map_in_order(slow_pid, items, jobs=jobs, chunk_size=50,
+                                       finish=finished_here,
+                                       on_results=got.__setitem__ if handed else None)
+        if handed:
+            results = [result for start in sorted(got) for result in got[start]]
+        assert [square for square, *_ in results] == [i * i for i in items]
+        assert all(made == finished for _, made, finished, _ in results)
+        assert all(size == 50 for *_, size in results)
+        assert len({made for _, made, _, _ in results}) == jobs
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_results_handed_over_a_chunk_at_a_time_are_all_there_and_not_kept(jobs):
     items = list(range(workers.MIN_PARALLEL_ITEMS + 100))
